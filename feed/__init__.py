@@ -1,0 +1,1 @@
+"""The HTTP API: accounts, posts, the nearby feed, votes, comments, moderation."""

@@ -1,0 +1,1 @@
+"""Photos: safe decoding, orientation, metadata stripping, variants, storage. Pillow lives only here."""

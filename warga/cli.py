@@ -1,0 +1,144 @@
+"""The `warga` command: serve, run one part, migrate, manage users, seed the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+
+from warga.runtime import Parts, Runtime
+from warga.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        raise SystemExit(2)
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        asyncio.run(args.run(settings, args))
+    except KeyboardInterrupt:
+        pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="warga", description="A real-time civic feed.")
+    sub = parser.add_subparsers(title="commands")
+
+    def command(name: str, run: Callable[[Settings, argparse.Namespace], Awaitable[None]], help_: str):
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(run=run)
+        return p
+
+    for name, parts, help_ in (
+        ("serve", Parts(), "Run everything in one process: HTTP API, websocket gateway and relay."),
+        ("web", Parts(web=True, gateway=False, relay=False), "Run the HTTP API only."),
+    ):
+        p = command(name, _serve_command(parts), help_)
+        p.add_argument("--host", default=None)
+        p.add_argument("--port", type=int, default=None)
+        p.add_argument("--ws-port", type=int, default=None, help="websocket port (default: port + 1)")
+        if name == "serve":
+            p.add_argument("--demo", action="store_true", help="seed the Jakarta demo if the database is empty")
+    p = command("realtime", _realtime_command, "Run the websocket gateway only.")
+    p.add_argument("--host", default=None)
+    p.add_argument("--ws-port", type=int, default=None)
+    command("relay", _relay_command, "Run the outbox relay only.")
+    command("migrate", _migrate_command, "Apply database migrations and exit.")
+
+    user = sub.add_parser("user", help="Manage accounts.").add_subparsers(title="user commands")
+    p = user.add_parser("create", help="Create an account (staff roles included).")
+    p.add_argument("handle")
+    p.add_argument("--role", default="citizen", choices=["citizen", "official", "moderator", "admin"])
+    p.add_argument("--password", default=None, help="default: $WARGA_NEW_PASSWORD or a prompt")
+    p.set_defaults(run=_user_create_command)
+
+    p = command("seed-demo", _seed_demo_command, "Seed a few hundred demo reports around Jakarta.")
+    p.add_argument("--posts", type=int, default=300)
+    return parser
+
+
+def _with_overrides(settings: Settings, args: argparse.Namespace) -> Settings:
+    changes = {}
+    for name in ("host", "port", "ws_port"):
+        value = getattr(args, name, None)
+        if value is not None:
+            changes[name] = value
+    return settings.with_(**changes) if changes else settings
+
+
+def _serve_command(parts: Parts) -> Callable[[Settings, argparse.Namespace], Awaitable[None]]:
+    async def run(settings: Settings, args: argparse.Namespace) -> None:
+        import uvicorn
+
+        from feed.app import build_app
+
+        settings = _with_overrides(settings, args)
+        async with Runtime(settings, parts) as runtime:
+            if getattr(args, "demo", False):
+                from warga.demo import seed_if_empty
+
+                await seed_if_empty(runtime)
+            config = uvicorn.Config(
+                build_app(runtime),
+                host=settings.host,
+                port=settings.port,
+                log_level="warning",
+                lifespan="off",
+                proxy_headers=True,
+            )
+            print(f"warga: http://{settings.host}:{settings.port}/  (websocket {runtime.realtime.describe()})")
+            await uvicorn.Server(config).serve()
+
+    return run
+
+
+async def _run_until_stopped(parts: Parts, settings: Settings) -> None:
+    async with Runtime(settings, parts) as runtime:
+        print(f"warga: running {parts} ({runtime.realtime.describe()}); Ctrl-C stops")
+        await asyncio.Event().wait()
+
+
+async def _realtime_command(settings: Settings, args: argparse.Namespace) -> None:
+    await _run_until_stopped(Parts(web=False, gateway=True, relay=False), _with_overrides(settings, args))
+
+
+async def _relay_command(settings: Settings, args: argparse.Namespace) -> None:
+    await _run_until_stopped(Parts(web=False, gateway=False, relay=True), settings)
+
+
+async def _migrate_command(settings: Settings, args: argparse.Namespace) -> None:
+    async with Runtime(settings, Parts(web=False, gateway=False, relay=False)):
+        print("warga: migrations applied")
+
+
+async def _user_create_command(settings: Settings, args: argparse.Namespace) -> None:
+    from feed import auth
+    from feed.accounts import HANDLE_RE
+    from db import users as users_db
+
+    password = args.password or os.environ.get("WARGA_NEW_PASSWORD") or getpass.getpass("Password: ")
+    if not HANDLE_RE.match(args.handle):
+        sys.exit("warga: handle must be 3-32 letters, digits, '_' or '.'")
+    if not 8 <= len(password) <= 256:
+        sys.exit("warga: password must be 8-256 characters")
+    async with Runtime(settings, Parts(web=False, gateway=False, relay=False)) as runtime:
+        async with runtime.pool.acquire() as conn:
+            row = await users_db.create(conn, args.handle, auth.hash_password(password), args.role)
+    if row is None:
+        sys.exit(f"warga: handle {args.handle!r} is taken")
+    print(f"warga: created {args.role} {row['handle']} (id {row['id']})")
+
+
+async def _seed_demo_command(settings: Settings, args: argparse.Namespace) -> None:
+    from warga.demo import seed
+
+    async with Runtime(settings, Parts(gateway=False, relay=False)) as runtime:
+        await seed(runtime, posts=args.posts)

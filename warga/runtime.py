@@ -1,0 +1,109 @@
+"""The Runtime: everything a warga process holds open (database, broker, photo pool, realtime), started
+and stopped in one place. `warga serve` runs every part; `warga web|realtime|relay` run one each."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from db.embedded import EmbeddedPostgres
+from db.migrate import migrate
+from db.pool import connect, create_pool
+from media.processor import PhotoProcessor
+from media.storage import Storage, make_storage
+from realtime.service import Realtime
+from warga.settings import Settings
+
+log = logging.getLogger("warga")
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Which parts this process runs."""
+
+    web: bool = True
+    gateway: bool = True
+    relay: bool = True
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Runtime:
+    def __init__(self, settings: Settings, parts: Parts = Parts()) -> None:
+        self.settings = settings
+        self.parts = parts
+        self.dsn = ""
+        self.clock = utcnow  # replaced in tests that need to move time (response clocks, escalation)
+        self._embedded: EmbeddedPostgres | None = None
+        self._pool: asyncpg.Pool | None = None
+        self._photos: PhotoProcessor | None = None
+        self._storage: Storage | None = None
+        self._realtime: Realtime | None = None
+
+    # Typed accessors: using a part before start() is a programming error, said plainly.
+    @property
+    def pool(self) -> asyncpg.Pool:
+        assert self._pool is not None, "Runtime.start() first"
+        return self._pool
+
+    @property
+    def photos(self) -> PhotoProcessor:
+        assert self._photos is not None, "Runtime.start() first"
+        return self._photos
+
+    @property
+    def storage(self) -> Storage:
+        assert self._storage is not None, "Runtime.start() first"
+        return self._storage
+
+    @property
+    def realtime(self) -> Realtime:
+        assert self._realtime is not None, "Runtime.start() first"
+        return self._realtime
+
+    async def start(self, *, run_migrations: bool = True) -> None:
+        self.dsn = await self._database_url()
+        if run_migrations:
+            conn = await connect(self.dsn)
+            try:
+                await migrate(conn)
+            finally:
+                await conn.close()
+        s = self.settings
+        self._pool = await create_pool(self.dsn, s.pool_min, s.pool_max)
+        self._storage = make_storage(s)
+        if self.parts.web:
+            self._photos = PhotoProcessor(s)
+            self._photos.start()
+        self._realtime = Realtime(s, self.pool, self.dsn)
+        await self._realtime.start(relay=self.parts.relay, gateway=self.parts.gateway)
+
+    async def stop(self) -> None:
+        if self._realtime is not None:
+            await self._realtime.stop()
+        if self._photos is not None:
+            self._photos.stop()
+        if self._pool is not None:
+            await self._pool.close()
+        if self._embedded is not None:
+            await asyncio.to_thread(self._embedded.stop)
+
+    async def __aenter__(self) -> Runtime:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.stop()
+
+    async def _database_url(self) -> str:
+        if self.settings.database_url:
+            return self.settings.database_url.reveal()
+        self._embedded = EmbeddedPostgres(self.settings.pg_path)
+        return await asyncio.to_thread(self._embedded.start)

@@ -1,0 +1,121 @@
+"""Settings, read once from the environment (WARGA_*, DATABASE_URL, REDIS_URL) into one typed object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+class Secret(str):
+    """A string that never prints itself: keeps credentials out of logs and reprs."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+
+def _bool(raw: str) -> bool:
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"not a boolean: {raw!r}")
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Services. None means "embedded": pgserver for PostgreSQL, the in-process broker for Redis.
+    database_url: Secret | None = None
+    redis_url: Secret | None = None
+    data_dir: Path = Path("var")
+    pg_dir: Path | None = None  # default: data_dir / "pg"
+    media_dir: Path | None = None  # default: data_dir / "media"
+    media_base_url: str = ""  # e.g. https://cdn.example.org ; empty = served by warga under /media
+    # HTTP and websocket listeners. ws_port 0 = same process picks API port + 1.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    ws_port: int = 0
+    ws_public_url: str = ""  # what /api/config advertises; empty = derived from the request host
+    allowed_origins: tuple[str, ...] = ()  # empty = same host (any port) and localhost
+    # Limits.
+    max_json_bytes: int = 64 * 1024
+    max_upload_bytes: int = 45 * 1024 * 1024  # whole multipart body; a 50 MB body is refused
+    max_photo_bytes: int = 15 * 1024 * 1024
+    max_photo_pixels: int = 40_000_000
+    photo_workers: int = 2
+    photo_timeout_s: float = 20.0
+    token_ttl_days: int = 30
+    pool_min: int = 2
+    pool_max: int = 10
+    # Realtime.
+    event_retention_hours: int = 72
+    replay_max_events: int = 2000
+    ws_queue_bytes: int = 1024 * 1024
+    ws_max_subscriptions: int = 20
+    ws_max_per_ip: int = 200
+    ws_max_per_user: int = 20
+    ws_ping_interval_s: float = 20.0
+    ws_ping_timeout_s: float = 20.0
+    # Trust and safety.
+    rate_limits: str = "on"
+    sensitive_categories: tuple[str, ...] = ("crime",)
+    log_level: str = "info"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pg_path(self) -> Path:
+        return self.pg_dir or self.data_dir / "pg"
+
+    @property
+    def media_path(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
+
+    @property
+    def effective_ws_port(self) -> int:
+        return self.ws_port or self.port + 1
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        if env.get("DATABASE_URL"):
+            values["database_url"] = Secret(env["DATABASE_URL"])
+        if env.get("REDIS_URL"):
+            values["redis_url"] = Secret(env["REDIS_URL"])
+        for f in fields(cls):
+            if f.name in {"database_url", "redis_url", "extra"}:
+                continue
+            raw = env.get("WARGA_" + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _parse(f.name, f.type, raw)
+        return cls(**values)
+
+
+def _parse(name: str, type_: Any, raw: str) -> Any:
+    kind = str(type_)
+    try:
+        if "Path" in kind:
+            return Path(raw)
+        if "tuple" in kind:
+            return _list(raw)
+        if kind == "bool":
+            return _bool(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        return raw
+    except ValueError as exc:
+        raise SystemExit(f"WARGA_{name.upper()}: {exc}") from None
