@@ -1,1 +1,1 @@
-"""Everything that talks SQL: the pool, the embedded server, migrations and one module of queries per table."""
+"""Everything that talks SQL: the pool, the embedded server, migrations, one module of queries per table."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -16,7 +17,7 @@ from feed.parse import no_unknown, read_json, text_field
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_.]{3,32}$")
 
 
-async def issue_token(conn, user_id: int, ttl_days: int) -> str:  # type: ignore[no-untyped-def]
+async def issue_token(conn: asyncpg.Connection, user_id: int, ttl_days: int) -> str:
     token = auth.new_token()
     expires = datetime.now(UTC) + timedelta(days=ttl_days)
     await users_db.insert_token(conn, auth.token_digest(token), user_id, expires)
@@ -27,10 +28,10 @@ def _credentials(data: dict[str, object]) -> tuple[str, str]:
     no_unknown(data, {"handle", "password"})
     errors: dict[str, str] = {}
     handle = text_field(data, "handle", errors, max_len=32)
-    password = data.get("password")
-    if not isinstance(password, str):
-        errors["password"] = "required" if password is None else "must be a string"
-        password = ""
+    raw = data.get("password")
+    password = raw if isinstance(raw, str) else ""
+    if not isinstance(raw, str):
+        errors["password"] = "required" if raw is None else "must be a string"
     if errors:
         raise invalid(errors)
     return handle, password

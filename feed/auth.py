@@ -96,7 +96,8 @@ async def user_for_token(conn: asyncpg.Connection, token: str) -> User | None:
 async def current_user(request: Request) -> User | None:
     """The signed-in caller, None if anonymous; a bad or expired token is a 401, never anonymous."""
     if "user" in request.state._state:
-        return request.state.user  # type: ignore[no-any-return]
+        cached: User | None = request.state.user
+        return cached
     token = bearer_token(request)
     user = None
     if token is not None:

@@ -22,3 +22,6 @@ class Realtime:
 
     async def tokens_revoked(self, user_id: int) -> None:
         return None
+
+    def describe(self) -> str:
+        return "off"

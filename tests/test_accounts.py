@@ -28,7 +28,9 @@ async def test_register_login_me_logout(client: httpx.AsyncClient) -> None:
 
 
 async def test_handle_is_unique_regardless_of_case(client: httpx.AsyncClient) -> None:
-    assert (await client.post("/api/auth/register", json={"handle": "Sari", "password": "x" * 8})).status_code == 201
+    assert (
+        await client.post("/api/auth/register", json={"handle": "Sari", "password": "x" * 8})
+    ).status_code == 201
     r = await client.post("/api/auth/register", json={"handle": "sari", "password": "x" * 8})
     assert r.status_code == 409
     assert r.json()["error"]["fields"] == {"handle": "taken"}

@@ -21,7 +21,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.print_help()
         raise SystemExit(2)
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     try:
         asyncio.run(args.run(settings, args))
     except KeyboardInterrupt:
@@ -46,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=None)
         p.add_argument("--ws-port", type=int, default=None, help="websocket port (default: port + 1)")
         if name == "serve":
-            p.add_argument("--demo", action="store_true", help="seed the Jakarta demo if the database is empty")
+            p.add_argument(
+                "--demo", action="store_true", help="seed the Jakarta demo if the database is empty"
+            )
     p = command("realtime", _realtime_command, "Run the websocket gateway only.")
     p.add_argument("--host", default=None)
     p.add_argument("--ws-port", type=int, default=None)
@@ -94,7 +98,9 @@ def _serve_command(parts: Parts) -> Callable[[Settings, argparse.Namespace], Awa
                 lifespan="off",
                 proxy_headers=True,
             )
-            print(f"warga: http://{settings.host}:{settings.port}/  (websocket {runtime.realtime.describe()})")
+            print(
+                f"warga: http://{settings.host}:{settings.port}/  (websocket {runtime.realtime.describe()})"
+            )
             await uvicorn.Server(config).serve()
 
     return run
@@ -120,9 +126,9 @@ async def _migrate_command(settings: Settings, args: argparse.Namespace) -> None
 
 
 async def _user_create_command(settings: Settings, args: argparse.Namespace) -> None:
+    from db import users as users_db
     from feed import auth
     from feed.accounts import HANDLE_RE
-    from db import users as users_db
 
     password = args.password or os.environ.get("WARGA_NEW_PASSWORD") or getpass.getpass("Password: ")
     if not HANDLE_RE.match(args.handle):
