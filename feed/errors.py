@@ -70,7 +70,7 @@ async def api_error_handler(request: Request, exc: Exception) -> JSONResponse:
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "error")
-    return render(ApiError(exc.status_code, code, str(exc.detail), headers=exc.headers))
+    return render(ApiError(exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})))
 
 
 async def database_down_handler(request: Request, exc: Exception) -> JSONResponse:
