@@ -47,6 +47,7 @@ async def register(request: Request) -> JSONResponse:
         errors["password"] = "must be 8-256 characters"
     if errors:
         raise invalid(errors)
+    await runtime.limits.check(request, "register")
     password_hash = auth.hash_password(password)  # before the transaction: argon2 is deliberately slow
     async with runtime.pool.acquire() as conn, conn.transaction():
         row = await users_db.create(conn, handle, password_hash)
@@ -60,6 +61,7 @@ async def register(request: Request) -> JSONResponse:
 async def login(request: Request) -> JSONResponse:
     runtime = request.app.state.runtime
     handle, password = _credentials(await read_json(request, runtime.settings.max_json_bytes))
+    await runtime.limits.check(request, "login")
     async with runtime.pool.acquire() as conn:
         row = await users_db.by_handle_with_hash(conn, handle)
     if not auth.verify_password(row["password_hash"] if row else None, password) or row is None:

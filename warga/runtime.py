@@ -14,6 +14,7 @@ import asyncpg
 from db.embedded import EmbeddedPostgres
 from db.migrate import migrate
 from db.pool import connect, create_pool
+from feed.ratelimit import Limits, make_limits
 from media.processor import PhotoProcessor
 from media.storage import Storage, make_storage
 from realtime.service import Realtime
@@ -46,6 +47,7 @@ class Runtime:
         self._photos: PhotoProcessor | None = None
         self._storage: Storage | None = None
         self._realtime: Realtime | None = None
+        self._limits: Limits | None = None
 
     # Typed accessors: using a part before start() is a programming error, said plainly.
     @property
@@ -64,6 +66,11 @@ class Runtime:
         return self._storage
 
     @property
+    def limits(self) -> Limits:
+        assert self._limits is not None, "Runtime.start() first"
+        return self._limits
+
+    @property
     def realtime(self) -> Realtime:
         assert self._realtime is not None, "Runtime.start() first"
         return self._realtime
@@ -79,6 +86,7 @@ class Runtime:
         s = self.settings
         self._pool = await create_pool(self.dsn, s.pool_min, s.pool_max)
         self._storage = make_storage(s)
+        self._limits = make_limits(s.rate_limits, s.redis_url.reveal() if s.redis_url else None)
         if self.parts.web:
             self._photos = PhotoProcessor(s)
             self._photos.start()
@@ -90,6 +98,8 @@ class Runtime:
             await self._realtime.stop()
         if self._photos is not None:
             self._photos.stop()
+        if self._limits is not None:
+            await self._limits.close()
         if self._pool is not None:
             await self._pool.close()
         if self._embedded is not None:
