@@ -1,0 +1,55 @@
+"""Prometheus metrics: defined once here, updated by whichever part owns the number.
+
+Names follow Prometheus conventions (base units, _total for counters). Nothing here carries a token, a
+password or a user's text: labels are route templates, event types and close codes only.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+http_requests = Counter(
+    "warga_http_requests_total",
+    "HTTP requests by route template, method and status.",
+    ["route", "method", "status"],
+    registry=REGISTRY,
+)
+http_latency = Histogram(
+    "warga_http_request_duration_seconds",
+    "HTTP request latency by route template.",
+    ["route", "method"],
+    registry=REGISTRY,
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+ws_open_sockets = Gauge("warga_ws_open_sockets", "Open websocket connections.", registry=REGISTRY)
+ws_slow_closes = Counter(
+    "warga_ws_slow_client_closes_total", "Sockets closed because they fell behind (4008).", registry=REGISTRY
+)
+ws_queue_drops = Counter(
+    "warga_ws_queue_drops_total", "Events not delivered because a socket's queue was full.", registry=REGISTRY
+)
+ws_events_delivered = Counter(
+    "warga_ws_events_delivered_total", "Event frames written to sockets.", registry=REGISTRY
+)
+relay_lag_seconds = Gauge(
+    "warga_relay_lag_seconds",
+    "Age of the newest event at the moment the relay published it.",
+    registry=REGISTRY,
+)
+relay_published = Counter("warga_relay_published_total", "Events published by the relay.", registry=REGISTRY)
+broker_reconnects = Counter(
+    "warga_broker_reconnects_total", "Reconnections of the broker to Redis.", registry=REGISTRY
+)
+photo_queue = Gauge("warga_photo_queue", "Photos waiting for or in the processing pool.", registry=REGISTRY)
+photo_seconds = Histogram(
+    "warga_photo_processing_seconds",
+    "Time to process one photo.",
+    registry=REGISTRY,
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+)
+
+
+def exposition() -> bytes:
+    return generate_latest(REGISTRY)
