@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
 
+from warga import logs
 from warga.runtime import Parts, Runtime
 from warga.settings import Settings
 
@@ -21,9 +21,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.print_help()
         raise SystemExit(2)
     settings = Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(settings.log_level)
     try:
         asyncio.run(args.run(settings, args))
     except KeyboardInterrupt:
@@ -95,6 +93,8 @@ def _serve_command(parts: Parts) -> Callable[[Settings, argparse.Namespace], Awa
                 host=settings.host,
                 port=settings.port,
                 log_level="warning",
+                log_config=None,  # keep our JSON logging; our middleware writes the access log
+                access_log=False,
                 lifespan="off",
                 proxy_headers=True,
             )
