@@ -7,9 +7,9 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from feed import accounts, categories, meta
+from feed import accounts, categories, meta, webapp
 from feed.errors import (
     DATABASE_DOWN,
     ApiError,
@@ -21,7 +21,7 @@ from feed.errors import (
 from feed.middleware import BodyLimit
 
 
-def routes() -> list[Route]:
+def routes() -> list[BaseRoute]:
     return [
         Route("/healthz", meta.healthz),
         Route("/readyz", meta.readyz),
@@ -31,6 +31,7 @@ def routes() -> list[Route]:
         Route("/api/auth/login", accounts.login, methods=["POST"]),
         Route("/api/auth/logout", accounts.logout, methods=["POST"]),
         Route("/api/me", accounts.me),
+        *webapp.routes(),
     ]
 
 
