@@ -1,0 +1,134 @@
+"""The Jakarta demo: seeded through the real API, deterministic, backdated in id order, seeded only once."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import httpx
+from PIL import Image
+
+from media.demo_photos import demo_photo
+from tests.conftest import MakeUser
+from warga import demo
+from warga.geo import distance_m
+from warga.runtime import Runtime
+
+MONAS = {"lat": -6.1754, "lon": 106.8272}
+
+
+async def test_seed_makes_posts_photos_votes_comments_through_the_api(
+    runtime: Runtime, client: httpx.AsyncClient
+) -> None:
+    summary = await demo.seed(runtime, posts=30, progress=False)
+    assert len(summary.posts) == 30 and summary.photos > 0 and summary.votes > 0 and summary.comments > 0
+
+    async with runtime.pool.acquire() as conn:
+        posts = await conn.fetch("SELECT * FROM posts ORDER BY id")
+        photos = await conn.fetchval("SELECT count(*) FROM photos")
+        votes = await conn.fetchval("SELECT count(*) FROM votes")
+        comments = await conn.fetchval("SELECT count(*) FROM comments")
+        created_events = await conn.fetchval("SELECT count(*) FROM events WHERE type = 'post.created'")
+        roles = dict(await conn.fetch("SELECT handle, role FROM users WHERE role <> 'citizen'"))
+    assert [p["id"] for p in posts] == summary.posts
+    assert (photos, votes, comments) == (summary.photos, summary.votes, summary.comments)
+    assert created_events == 30  # every post went through the outbox like a user's would
+    # Counters kept by the API agree with the rows.
+    assert sum(p["vote_count"] for p in posts) == votes
+    assert sum(p["comment_count"] for p in posts) == comments
+    assert sum(p["hidden_at"] is not None for p in posts) == summary.hidden
+    assert roles == {"moderator": "moderator", "admin": "admin"}
+
+    # Texts are the planned ones, in order, and every post sits near a real place.
+    planned = demo.plan(30, len(demo.CITIZENS))
+    assert [p["text"] for p in posts] == [item.text for item in planned]
+    for p in posts:
+        nearest = min(distance_m(p["lat"], p["lon"], place.lat, place.lon) for place in demo.PLACES)
+        assert nearest <= 401
+
+    # Backdated over the last two weeks, never older for a newer id.
+    times = [p["created_at"] for p in posts]
+    assert times == sorted(times)
+    now = runtime.clock()
+    assert now - timedelta(days=demo.DAYS, minutes=10) <= times[0] and times[-1] < now
+    assert times[-1] - times[0] > timedelta(days=3)
+
+
+async def test_feed_around_monas_and_photos_are_served(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await demo.seed(runtime, posts=30, progress=False)
+    r = await client.get("/api/feed", params={**MONAS, "radius_m": 10000, "limit": 100})
+    assert r.status_code == 200
+    items = r.json()["items"]
+    assert items, "the demo must fill the feed around Monas"
+    assert all(item["distance_m"] <= 10000 and not item["hidden"] for item in items)
+    with_photo = next(item for item in items if item["photos"])
+    photo = await client.get(with_photo["photos"][0]["display_url"])
+    assert photo.status_code == 200
+    assert Image.open(io.BytesIO(photo.content)).format == "JPEG"
+
+
+async def test_demo_accounts_can_sign_in(runtime: Runtime, client: httpx.AsyncClient) -> None:
+    await demo.seed(runtime, posts=3, progress=False)
+    for handle, password, role in [*demo.STAFF, (demo.CITIZENS[0], demo.CITIZEN_PASSWORD, "citizen")]:
+        r = await client.post("/api/auth/login", json={"handle": handle, "password": password})
+        assert r.status_code == 200 and r.json()["user"]["role"] == role
+
+
+async def test_seed_if_empty_is_a_no_op_when_posts_exist(runtime: Runtime) -> None:
+    await demo.seed(runtime, posts=5, progress=False)
+    async with runtime.pool.acquire() as conn:
+        before = await conn.fetchval("SELECT count(*) FROM posts")
+    assert await demo.seed_if_empty(runtime) is False
+    async with runtime.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM posts") == before == 5
+
+
+async def test_seeding_twice_reuses_the_demo_accounts(runtime: Runtime) -> None:
+    await demo.seed(runtime, posts=2, progress=False)
+    await demo.seed(runtime, posts=2, progress=False)
+    async with runtime.pool.acquire() as conn:
+        users = await conn.fetchval("SELECT count(*) FROM users")
+        times = [r["created_at"] for r in await conn.fetch("SELECT created_at FROM posts ORDER BY id")]
+    assert users == len(demo.CITIZENS) + len(demo.STAFF)
+    assert len(times) == 4 and times == sorted(times)
+
+
+async def test_backdating_never_puts_a_newer_id_before_an_older_post(
+    runtime: Runtime, client: httpx.AsyncClient, make_user: MakeUser
+) -> None:
+    from db import demo as demo_db
+
+    user = await make_user()
+    ids = []
+    for i in range(3):
+        body = {"text": f"laporan {i}", "category": "flood", **MONAS}
+        r = await client.post("/api/posts", json=body, headers=user.headers)
+        assert r.status_code == 201
+        ids.append(r.json()["id"])
+    # Backdate the first and last only, as if the middle one was someone posting during the seed.
+    now = runtime.clock()
+    async with runtime.pool.acquire() as conn:
+        await demo_db.backdate_posts(
+            conn, [ids[0], ids[2]], [now - timedelta(days=5), now - timedelta(days=4)], 60
+        )
+        rows = await conn.fetch("SELECT id, created_at FROM posts ORDER BY id")
+    times = [r["created_at"] for r in rows]
+    assert times[0] < now - timedelta(days=4)
+    assert times == sorted(times)  # the last one could not move before the un-backdated middle one
+
+
+def test_plan_and_photos_are_deterministic() -> None:
+    assert demo.plan(50, 24) == demo.plan(50, 24)
+    assert demo.plan(50, 24, seed=1) != demo.plan(50, 24)
+    assert demo_photo("flood", 7) == demo_photo("flood", 7)
+    assert demo_photo("flood", 7) != demo_photo("flood", 8)
+    plan = demo.plan(300, 24)
+    with_photos = sum(bool(item.photo_seeds) for item in plan)
+    assert 100 <= with_photos <= 200  # about half
+    assert len({item.category for item in plan}) == len(demo.CATEGORY_WEIGHTS)
+
+
+def test_every_category_has_a_scene_that_is_a_jpeg() -> None:
+    for category in demo.CATEGORY_WEIGHTS:
+        image = Image.open(io.BytesIO(demo_photo(category, 1)))
+        assert image.format == "JPEG" and image.size == (960, 720)
