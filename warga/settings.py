@@ -39,6 +39,12 @@ class Settings:
     pg_dir: Path | None = None  # default: data_dir / "pg"
     media_dir: Path | None = None  # default: data_dir / "media"
     media_base_url: str = ""  # e.g. https://cdn.example.org ; empty = served by warga under /media
+    # S3-compatible photo storage (optional, needs aiobotocore); empty bucket = the filesystem at media_path.
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""  # empty = AWS; e.g. http://127.0.0.1:9000 for MinIO
+    s3_region: str = ""
+    s3_access_key: Secret | None = None
+    s3_secret_key: Secret | None = None
     # HTTP and websocket listeners. ws_port 0 = same process picks API port + 1.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -52,6 +58,7 @@ class Settings:
     max_photo_pixels: int = 40_000_000
     photo_workers: int = 2
     photo_timeout_s: float = 20.0
+    photo_worker_memory_mib: int = 2048  # address-space cap per photo worker; 0 = none
     token_ttl_days: int = 30
     pool_min: int = 2
     pool_max: int = 10
@@ -106,6 +113,8 @@ class Settings:
 def _parse(name: str, type_: Any, raw: str) -> Any:
     kind = str(type_)
     try:
+        if "Secret" in kind:
+            return Secret(raw)
         if "Path" in kind:
             return Path(raw)
         if "tuple" in kind:
