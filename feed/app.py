@@ -9,7 +9,19 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from feed import accounts, categories, meta, webapp
+from feed import (
+    accounts,
+    categories,
+    comments,
+    media_routes,
+    meta,
+    moderation,
+    nearby,
+    openapi,
+    posts,
+    votes,
+    webapp,
+)
 from feed.errors import (
     DATABASE_DOWN,
     ApiError,
@@ -31,6 +43,22 @@ def routes() -> list[BaseRoute]:
         Route("/api/auth/login", accounts.login, methods=["POST"]),
         Route("/api/auth/logout", accounts.logout, methods=["POST"]),
         Route("/api/me", accounts.me),
+        Route("/api/posts", posts.create, methods=["POST"]),
+        Route("/api/posts/{id}", posts.get_post, methods=["GET"]),
+        Route("/api/posts/{id}", posts.delete_post, methods=["DELETE"]),
+        Route("/api/feed", nearby.feed, methods=["GET"]),
+        Route("/api/posts/{id}/vote", votes.vote, methods=["PUT"]),
+        Route("/api/posts/{id}/vote", votes.unvote, methods=["DELETE"]),
+        Route("/api/posts/{id}/comments", comments.list_comments, methods=["GET"]),
+        Route("/api/posts/{id}/comments", comments.create_comment, methods=["POST"]),
+        Route("/api/comments/{id}", comments.delete_comment, methods=["DELETE"]),
+        Route("/api/posts/{id}/hide", moderation.hide_post, methods=["POST"]),
+        Route("/api/posts/{id}/unhide", moderation.unhide_post, methods=["POST"]),
+        Route("/api/comments/{id}/hide", moderation.hide_comment, methods=["POST"]),
+        Route("/api/comments/{id}/unhide", moderation.unhide_comment, methods=["POST"]),
+        Route("/api/moderation/log", moderation.log, methods=["GET"]),
+        Route("/media/{key:path}", media_routes.media, methods=["GET"]),
+        Route("/openapi.json", openapi.spec, methods=["GET"]),
         *webapp.routes(),
     ]
 

@@ -1,0 +1,421 @@
+"""GET /openapi.json: the OpenAPI 3.1 description of every route, hand-written and kept in step with
+feed/app.py (tests/test_openapi.py fails when a route is missing here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from feed.categories import CATEGORIES
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict[str, Any]:
+    words = {
+        400: "Malformed body",
+        401: "Not signed in, or the token is invalid or expired",
+        403: "Not allowed for this account",
+        404: "No such resource (or not visible to the caller)",
+        409: "Conflict",
+        413: "Body or photo too large",
+        415: "Unsupported content type or photo format",
+        422: "Invalid fields (see error.fields)",
+    }
+    return {str(s): _json(_ref("Error"), words[s]) for s in statuses}
+
+
+def _op(
+    summary: str,
+    responses: dict[str, Any],
+    *,
+    auth: str = "none",
+    params: list[dict[str, Any]] | None = None,
+    body: dict[str, Any] | None = None,
+    tag: str = "posts",
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
+    if auth == "required":
+        op["security"] = [{"bearer": []}]
+    elif auth == "optional":
+        op["security"] = [{"bearer": []}, {}]
+    if params:
+        op["parameters"] = params
+    if body:
+        op["requestBody"] = body
+    return op
+
+
+def _query(name: str, schema: dict[str, Any], description: str, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_CURSOR = _query("before", {"type": "string"}, "Opaque cursor: the `next` of the previous page.")
+
+
+def _limit(default: int, high: int) -> dict[str, Any]:
+    return _query(
+        "limit", {"type": "integer", "minimum": 1, "maximum": high, "default": default}, "Page size."
+    )
+
+
+def _page(item: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["items", "next"],
+        "properties": {"items": {"type": "array", "items": _ref(item)}, "next": {"type": ["string", "null"]}},
+    }
+
+
+def _body(schema: dict[str, Any], required: bool = True) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+
+def _text(max_len: int) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_len}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "fields"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            }
+        },
+    },
+    "User": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "handle": {"type": "string"},
+            "role": {"enum": ["citizen", "official", "moderator", "admin"]},
+            "display_name": {"type": ["string", "null"]},
+        },
+    },
+    "Credentials": {
+        "type": "object",
+        "required": ["handle", "password"],
+        "additionalProperties": False,
+        "properties": {
+            "handle": {"type": "string", "pattern": "^[A-Za-z0-9_.]{3,32}$"},
+            "password": {"type": "string", "minLength": 8, "maxLength": 256},
+        },
+    },
+    "Session": {
+        "type": "object",
+        "properties": {"user": _ref("User"), "token": {"type": "string"}},
+    },
+    "Category": {
+        "type": "object",
+        "properties": {
+            "code": {"enum": sorted(CATEGORIES)},
+            "name_id": {"type": "string"},
+            "name_en": {"type": "string"},
+            "sensitive": {"type": "boolean"},
+        },
+    },
+    "Photo": {
+        "type": "object",
+        "properties": {
+            "thumb_url": {"type": "string"},
+            "display_url": {"type": "string"},
+            "width": {"type": "integer"},
+            "height": {"type": "integer"},
+            "blurhash": {"type": ["string", "null"]},
+        },
+    },
+    "Author": {"type": "object", "properties": {"id": {"type": "integer"}, "handle": {"type": "string"}}},
+    "Post": {
+        "type": "object",
+        "required": ["id", "text", "category", "lat", "lon", "status", "author", "created_at", "updated_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "text": {"type": "string"},
+            "category": {"enum": sorted(CATEGORIES)},
+            "lat": {
+                "type": "number",
+                "description": "Public position (may be fuzzed for sensitive categories).",
+            },
+            "lon": {"type": "number"},
+            "status": {"type": "string"},
+            "author": _ref("Author"),
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "votes": {"type": "integer"},
+            "comments": {"type": "integer", "description": "Visible comments only."},
+            "photos": {"type": "array", "items": _ref("Photo"), "maxItems": 4},
+            "hidden": {"type": "boolean", "description": "Only ever true for moderators and admins."},
+            "area_id": {"type": ["integer", "null"]},
+            "voted_by_me": {"type": "boolean", "description": "GET /api/posts/{id} only."},
+        },
+    },
+    "FeedItem": {
+        "allOf": [
+            _ref("Post"),
+            {
+                "type": "object",
+                "properties": {
+                    "distance_m": {"type": "number", "description": "Great-circle distance from the point."},
+                    "voted_by_me": {"type": "boolean", "description": "Always false when anonymous."},
+                },
+            },
+        ]
+    },
+    "NewPost": {
+        "type": "object",
+        "required": ["text", "category", "lat", "lon"],
+        "additionalProperties": False,
+        "properties": {
+            "text": _text(2000),
+            "category": {"enum": sorted(CATEGORIES)},
+            "lat": {"type": "number", "minimum": -90, "maximum": 90},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180},
+        },
+    },
+    "NewPostWithPhotos": {
+        "type": "object",
+        "required": ["text", "category", "lat", "lon", "photo"],
+        "properties": {
+            "text": _text(2000),
+            "category": {"enum": sorted(CATEGORIES)},
+            "lat": {"type": "string", "description": "A number from -90 to 90."},
+            "lon": {"type": "string", "description": "A number from -180 to 180."},
+            "photo": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 4,
+                "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+            },
+        },
+    },
+    "Comment": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "post_id": {"type": "integer"},
+            "text": {"type": "string"},
+            "author": _ref("Author"),
+            "created_at": {"type": "string", "format": "date-time"},
+            "hidden": {"type": "boolean"},
+        },
+    },
+    "Vote": {"type": "object", "properties": {"votes": {"type": "integer"}, "voted": {"type": "boolean"}}},
+    "Reason": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"reason": _text(500)},
+    },
+    "LogEntry": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "actor": {"oneOf": [_ref("Author"), {"type": "null"}]},
+            "action": {"type": "string"},
+            "target_type": {"enum": ["post", "comment"]},
+            "target_id": {"type": "integer"},
+            "reason": {"type": ["string", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    },
+}
+
+_OK = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
+
+PATHS: dict[str, Any] = {
+    "/": {"get": _op("The web app", {"200": {"description": "HTML page"}}, tag="meta")},
+    "/healthz": {"get": _op("Liveness", {"200": _json(_OK)}, tag="meta")},
+    "/readyz": {
+        "get": _op("Readiness (database reachable)", {"200": _json(_OK), "503": _json(_OK)}, tag="meta")
+    },
+    "/api/config": {
+        "get": _op("Client configuration (websocket URL, limits)", {"200": _json({})}, tag="meta")
+    },
+    "/api/categories": {
+        "get": _op(
+            "Report categories",
+            {
+                "200": _json(
+                    {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Category")}}}
+                )
+            },
+            tag="meta",
+        )
+    },
+    "/openapi.json": {"get": _op("This document", {"200": _json({"type": "object"})}, tag="meta")},
+    "/api/auth/register": {
+        "post": _op(
+            "Create an account",
+            {"201": _json(_ref("Session"), "Created"), **_errors(400, 409, 413, 422)},
+            body=_body(_ref("Credentials")),
+            tag="accounts",
+        )
+    },
+    "/api/auth/login": {
+        "post": _op(
+            "Sign in",
+            {"200": _json(_ref("Session")), **_errors(400, 401, 403, 422)},
+            body=_body(_ref("Credentials")),
+            tag="accounts",
+        )
+    },
+    "/api/auth/logout": {
+        "post": _op("Revoke this token", {"200": _json(_OK), **_errors(401)}, auth="required", tag="accounts")
+    },
+    "/api/me": {
+        "get": _op(
+            "The signed-in account",
+            {"200": _json({"type": "object", "properties": {"user": _ref("User")}}), **_errors(401)},
+            auth="required",
+            tag="accounts",
+        )
+    },
+    "/api/posts": {
+        "post": _op(
+            "Create a post (JSON, or multipart with 1-4 `photo` files)",
+            {"201": _json(_ref("Post"), "Created"), **_errors(400, 401, 403, 413, 415, 422)},
+            auth="required",
+            body={
+                "required": True,
+                "content": {
+                    "application/json": {"schema": _ref("NewPost")},
+                    "multipart/form-data": {"schema": _ref("NewPostWithPhotos")},
+                },
+            },
+        )
+    },
+    "/api/posts/{id}": {
+        "parameters": [_ID],
+        "get": _op("One post", {"200": _json(_ref("Post")), **_errors(401, 404)}, auth="optional"),
+        "delete": _op(
+            "Delete one's own post",
+            {"204": {"description": "Deleted"}, **_errors(401, 403, 404)},
+            auth="required",
+        ),
+    },
+    "/api/feed": {
+        "get": _op(
+            "Newest visible posts within a radius of a point",
+            {"200": _json(_page("FeedItem")), **_errors(401, 422)},
+            auth="optional",
+            params=[
+                _query("lat", {"type": "number", "minimum": -90, "maximum": 90}, "Latitude", True),
+                _query("lon", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude", True),
+                _query(
+                    "radius_m",
+                    {"type": "number", "minimum": 1, "maximum": 10000, "default": 2000},
+                    "Radius in metres (great-circle).",
+                ),
+                _query("category", {"enum": sorted(CATEGORIES)}, "Only this category."),
+                _query("status", {"type": "string"}, "Only this status (e.g. open)."),
+                _limit(20, 100),
+                _CURSOR,
+            ],
+        )
+    },
+    "/api/posts/{id}/vote": {
+        "parameters": [_ID],
+        "put": _op(
+            "Vote (idempotent)", {"200": _json(_ref("Vote")), **_errors(401, 403, 404)}, auth="required"
+        ),
+        "delete": _op(
+            "Withdraw a vote (idempotent)",
+            {"200": _json(_ref("Vote")), **_errors(401, 403, 404)},
+            auth="required",
+        ),
+    },
+    "/api/posts/{id}/comments": {
+        "parameters": [_ID],
+        "get": _op(
+            "Comments, newest first",
+            {"200": _json(_page("Comment")), **_errors(401, 404, 422)},
+            auth="optional",
+            params=[_limit(20, 100), _CURSOR],
+        ),
+        "post": _op(
+            "Comment on a post",
+            {"201": _json(_ref("Comment"), "Created"), **_errors(400, 401, 403, 404, 413, 422)},
+            auth="required",
+            body=_body(
+                {
+                    "type": "object",
+                    "required": ["text"],
+                    "additionalProperties": False,
+                    "properties": {"text": _text(2000)},
+                }
+            ),
+        ),
+    },
+    "/api/comments/{id}": {
+        "parameters": [_ID],
+        "delete": _op(
+            "Delete one's own comment",
+            {"204": {"description": "Deleted"}, **_errors(401, 403, 404)},
+            auth="required",
+        ),
+    },
+    "/api/moderation/log": {
+        "get": _op(
+            "Moderation log, newest first (moderators and admins)",
+            {"200": _json(_page("LogEntry")), **_errors(401, 403, 422)},
+            auth="required",
+            params=[_limit(50, 200), _CURSOR],
+            tag="moderation",
+        )
+    },
+    "/media/{key}": {
+        "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "get": _op(
+            "A stored photo variant",
+            {"200": {"description": "Image bytes", "content": {"image/*": {}}}, **_errors(404)},
+            tag="media",
+        ),
+    },
+}
+
+for _kind, _schema in (("posts", "Post"), ("comments", "Comment")):
+    for _action, _required in (("hide", True), ("unhide", False)):
+        PATHS[f"/api/{_kind}/{{id}}/{_action}"] = {
+            "parameters": [_ID],
+            "post": _op(
+                f"{_action.capitalize()} a {_kind[:-1]} (moderators and admins)",
+                {"200": _json(_ref(_schema)), **_errors(400, 401, 403, 404, 422)},
+                auth="required",
+                body=_body(_ref("Reason"), required=_required),
+                tag="moderation",
+            ),
+        }
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "warga",
+        "version": "0.1.0",
+        "description": 'A real-time civic feed. Every error is {"error": {"code", "message", "fields"}}.',
+    },
+    "paths": PATHS,
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    },
+}
+
+
+async def spec(request: Request) -> JSONResponse:
+    return JSONResponse(SPEC)

@@ -1,0 +1,226 @@
+"""Posts: create (JSON or multipart with photos), read one, delete one's own; shared post-state helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from db import events as events_db
+from db import photos as photos_db
+from db import posts as posts_db
+from db import votes as votes_db
+from feed.auth import User, current_user, require_user
+from feed.categories import CATEGORIES
+from feed.errors import ApiError, invalid, not_found
+from feed.parse import no_unknown, number_field, path_id, read_json, text_field
+from feed.serialize import post_json
+from media import store
+from media.errors import PhotoRejected
+from warga import geo
+
+MAX_TEXT = 2000
+MAX_PHOTOS = 4
+POST_FIELDS = {"text", "category", "lat", "lon"}
+_MAX_FORM_FIELD_BYTES = 16 * 1024  # a 2000-character text is at most 8000 bytes of UTF-8
+
+
+@dataclass(frozen=True)
+class NewPost:
+    text: str
+    category: str
+    lat: float
+    lon: float
+
+
+def public_position(category: str, lat: float, lon: float, post_id: int | None = None) -> tuple[float, float]:
+    """Where the world sees a post. The one place that decides it: the trust issue will fuzz sensitive
+    categories here; today the public position is the exact one."""
+    return lat, lon
+
+
+def visible_to(row: Any, user: User | None) -> bool:
+    """Deleted posts are gone for all; hidden ones exist for staff only; held ones for staff and author."""
+    if row["deleted_at"] is not None:
+        return False
+    staff = user is not None and user.is_staff
+    if row["hidden_at"] is not None and not staff:
+        return False
+    if row["held_at"] is not None and not (staff or (user is not None and user.id == row["author_id"])):
+        return False
+    return True
+
+
+async def lock_open_post(conn: asyncpg.Connection, post_id: int) -> asyncpg.Record:
+    """Lock a post that people may interact with (vote, comment): not deleted, hidden or held; else 404."""
+    state = await posts_db.lock(conn, post_id)
+    if state is None or any(state[k] is not None for k in ("deleted_at", "hidden_at", "held_at")):
+        raise not_found("post")
+    return state
+
+
+async def emit(
+    conn: asyncpg.Connection, storage: Any, type_: str, post_id: int, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Append the outbox event for a post change, with the post as of this transaction; returns post_json.
+    Must be the last statement before commit (see db.events)."""
+    row = await posts_db.get(conn, post_id)
+    assert row is not None, "emit() is called after the post row was locked"
+    body = post_json(row, storage)
+    # area_ids: the post's area; its ancestors join when the officials issue fills the area tree.
+    areas = [row["area_id"]] if row["area_id"] is not None else []
+    await events_db.append(
+        conn,
+        type_,
+        {"post": body, **(extra or {})},
+        post_id=post_id,
+        lat=row["pub_lat"],
+        lon=row["pub_lon"],
+        area_ids=areas,
+    )
+    return body
+
+
+# --- Create ----------------------------------------------------------------------------------------
+def validate_new_post(data: dict[str, Any]) -> NewPost:
+    no_unknown(data, POST_FIELDS)
+    errors: dict[str, str] = {}
+    text = text_field(data, "text", errors, max_len=MAX_TEXT)
+    category = data.get("category")
+    if category is None:
+        errors["category"] = "required"
+    elif not isinstance(category, str) or category not in CATEGORIES:
+        errors["category"] = "unknown category (see GET /api/categories)"
+    lat = number_field(data, "lat", errors, low=-90, high=90)
+    lon = number_field(data, "lon", errors, low=-180, high=180)
+    if errors:
+        raise invalid(errors)
+    assert isinstance(category, str) and lat is not None and lon is not None
+    return NewPost(text, category, lat, lon)
+
+
+async def _read_multipart(request: Request) -> tuple[dict[str, Any], list[UploadFile]]:
+    try:
+        form = await request.form(max_files=MAX_PHOTOS, max_fields=20, max_part_size=_MAX_FORM_FIELD_BYTES)
+    except HTTPException as exc:  # Starlette turns multipart parse errors into a 400 HTTPException
+        if "Too many files" in str(exc.detail):
+            raise invalid({"photo": f"at most {MAX_PHOTOS} photos"}) from None
+        raise ApiError(400, "bad_multipart", f"Malformed multipart body: {exc.detail}") from None
+    data: dict[str, Any] = {}
+    uploads: list[UploadFile] = []
+    errors: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if key == "photo":
+            if isinstance(value, UploadFile):
+                uploads.append(value)
+            else:
+                errors["photo"] = "must be a file"
+        elif isinstance(value, UploadFile):
+            errors[key] = "must not be a file"
+        elif key in data:
+            errors[key] = "given more than once"
+        else:
+            data[key] = value
+    if errors:
+        raise invalid(errors)
+    return data, uploads
+
+
+async def _process_photo(runtime: Any, upload: UploadFile) -> tuple[Any, dict[str, Any]]:
+    limit = runtime.settings.max_photo_bytes
+    if upload.size is not None and upload.size > limit:
+        raise ApiError(
+            413, "photo_too_large", f"A photo may be at most {limit} bytes.", {"photo": "too large"}
+        )
+    data = await upload.read()
+    try:
+        processed = await runtime.photos.process(data)
+    except PhotoRejected as exc:
+        raise ApiError(exc.status, exc.code, exc.message, {"photo": exc.message}) from None
+    variants = await store.save_photo(runtime.storage, processed)
+    return processed, variants
+
+
+async def create(request: Request) -> JSONResponse:
+    try:
+        return await _create(request)
+    finally:
+        await request.close()  # uploaded photos are spooled to temporary files; release them
+
+
+async def _create(request: Request) -> JSONResponse:
+    runtime = request.app.state.runtime
+    user = await require_user(request)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    uploads: list[UploadFile] = []
+    if kind == "application/json":
+        data = await read_json(request, runtime.settings.max_json_bytes)
+    elif kind == "multipart/form-data":
+        data, uploads = await _read_multipart(request)
+    else:
+        raise ApiError(415, "unsupported_media_type", "Send application/json or multipart/form-data.")
+    new = validate_new_post(data)
+    # Photos are decoded, re-encoded and stored before the transaction: slow work never holds a row lock,
+    # and a rejected photo leaves nothing in the database (stored variants are content-addressed and
+    # harmless if orphaned).
+    photos = [await _process_photo(runtime, upload) for upload in uploads]
+    pub_lat, pub_lon = public_position(new.category, new.lat, new.lon)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        post_id = await posts_db.insert(
+            conn,
+            author_id=user.id,
+            text=new.text,
+            category=new.category,
+            lat=new.lat,
+            lon=new.lon,
+            pub_lat=pub_lat,
+            pub_lon=pub_lon,
+            cell9=geo.cell(pub_lat, pub_lon, geo.FINE_RES),
+            cell7=geo.cell(pub_lat, pub_lon, geo.COARSE_RES),
+        )
+        for position, (processed, variants) in enumerate(photos):
+            await photos_db.insert(
+                conn,
+                post_id=post_id,
+                position=position,
+                sha256=processed.sha256,
+                width=processed.width,
+                height=processed.height,
+                blurhash=processed.blurhash,
+                variants=variants,
+            )
+        body = await emit(conn, runtime.storage, "post.created", post_id)
+    return JSONResponse(body, status_code=201)
+
+
+# --- Read and delete -------------------------------------------------------------------------------
+async def get_post(request: Request) -> JSONResponse:
+    runtime = request.app.state.runtime
+    post_id = path_id(request)
+    user = await current_user(request)
+    async with runtime.pool.acquire() as conn:
+        row = await posts_db.get(conn, post_id)
+        if row is None or not visible_to(row, user):
+            raise not_found("post")
+        voted = user is not None and await votes_db.exists(conn, post_id, user.id)
+    return JSONResponse({**post_json(row, runtime.storage), "voted_by_me": voted})
+
+
+async def delete_post(request: Request) -> Response:
+    runtime = request.app.state.runtime
+    post_id = path_id(request)
+    user = await require_user(request)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        state = await posts_db.lock(conn, post_id)
+        if state is None or not visible_to(state, user):
+            raise not_found("post")
+        if state["author_id"] != user.id:
+            raise ApiError(403, "forbidden", "Only the author may delete a post.")
+        await posts_db.mark_deleted(conn, post_id)
+        await emit(conn, runtime.storage, "post.deleted", post_id)
+    return Response(status_code=204)
