@@ -122,3 +122,22 @@ async def prune(conn: asyncpg.Connection, older_than_hours: int) -> int:
         await conn.execute("DELETE FROM events WHERE id <= $1", floor)
         await set_counter(conn, "pruned_through", floor)
         return floor
+
+
+# Session-level lock held by the one active relay for as long as its connection lives; a second relay waits.
+RELAY_LOCK = 7_310_003
+
+
+async def try_relay_lock(conn: asyncpg.Connection) -> bool:
+    locked: bool = await conn.fetchval("SELECT pg_try_advisory_lock($1)", RELAY_LOCK)
+    return locked
+
+
+async def replay_window(conn: asyncpg.Connection) -> tuple[int, int]:
+    """(pruned_through, latest seq) in one snapshot: a resume from below the floor must resync."""
+    row = await conn.fetchrow(
+        """SELECT (SELECT value FROM relay_state WHERE name = 'pruned_through') AS floor,
+                  (SELECT coalesce(max(id), 0) FROM events) AS head"""
+    )
+    assert row is not None
+    return int(row["floor"]), int(row["head"])

@@ -1,27 +1,77 @@
-"""PLACEHOLDER — the realtime helper replaces this file entirely (interface used by warga/runtime.py)."""
+"""Realtime: the broker, the relay and the websocket gateway of one process, behind the interface the
+Runtime and the HTTP handlers use (start/stop, where the socket lives, and session revocation)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 from typing import Any
+
+import asyncpg
+
+from realtime import channels
+from realtime.broker import make_broker
+from realtime.gateway import Gateway
+from realtime.relay import Relay
+from warga.settings import Settings
 
 
 class Realtime:
-    broker_name = "memory"
-
-    def __init__(self, settings: Any, pool: Any, dsn: str) -> None:
+    def __init__(self, settings: Settings, pool: asyncpg.Pool, dsn: str) -> None:
         self.settings = settings
+        self._pool = pool
+        self._dsn = dsn
+        self.broker = make_broker(settings)
+        self.broker_name = self.broker.name
+        self.gateway: Gateway | None = None
+        self.relay: Relay | None = None
+        self._relay_task: asyncio.Task[None] | None = None
 
     async def start(self, *, relay: bool, gateway: bool) -> None:
-        return None
+        await self.broker.start()
+        if gateway:
+            self.gateway = Gateway(self.settings, self._pool, self.broker)
+            await self.gateway.start()
+        if relay:
+            self.relay = Relay(self._dsn, self.broker, self.settings.event_retention_hours)
+            self._relay_task = asyncio.create_task(self.relay.run(), name="relay")
 
     async def stop(self) -> None:
-        return None
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+        if self.gateway is not None:
+            await self.gateway.stop()
+        await self.broker.close()
 
     def ws_url(self, request: Any) -> str:
-        return ""
-
-    async def tokens_revoked(self, user_id: int) -> None:
-        return None
+        """Where clients open the socket: configured, or this request's host on the websocket port."""
+        if self.settings.ws_public_url:
+            return self.settings.ws_public_url
+        host = request.url.hostname or self.settings.host
+        if ":" in host:
+            host = f"[{host}]"
+        scheme = "wss" if request.url.scheme in {"https", "wss"} else "ws"
+        return f"{scheme}://{host}:{self.settings.effective_ws_port}/ws"
 
     def describe(self) -> str:
-        return "off"
+        parts = [f"broker {self.broker_name}"]
+        if self.gateway is not None:
+            parts.insert(0, f"ws://{self.settings.host}:{self.gateway.port}/ws")
+        if self.relay is not None:
+            parts.append(f"relay {self.relay.state}")
+        return ", ".join(parts)
+
+    async def tokens_revoked(self, user_id: int) -> None:
+        """Ask every gateway (via the broker) to close this user's sockets whose token is no longer live."""
+        await self._check_user(user_id)
+
+    async def user_changed(self, user_id: int) -> None:
+        """A role change or suspension: the user's sockets are closed and must sign in again."""
+        await self._check_user(user_id)
+
+    async def _check_user(self, user_id: int) -> None:
+        message = json.dumps({"op": "check_user", "user_id": user_id}).encode()
+        await self.broker.publish(channels.CONTROL, message)

@@ -1,0 +1,39 @@
+"""Broker channel names: the only place that knows how an event is routed and what a subscription listens to.
+
+A post's event goes to its H3 cell at both feed resolutions (fine and coarse), to every area it lies in, and
+to the moderation channel. A `near` subscription listens to the cells (at one resolution, picked for its
+radius) that cover its disk; the cover is a superset and the gateway's exact filter does the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from warga import geo
+
+CONTROL = "control"  # session revocations and role changes, to every gateway
+MODERATION = "moderation"
+
+
+def cell(res: int, cell_id: int) -> str:
+    return f"cell:{res}:{cell_id}"
+
+
+def area(area_id: int) -> str:
+    return f"area:{area_id}"
+
+
+def for_event(lat: float | None, lon: float | None, area_ids: Iterable[int]) -> list[str]:
+    """Every channel an event is published to."""
+    names = []
+    if lat is not None and lon is not None:
+        names.append(cell(geo.FINE_RES, geo.cell(lat, lon, geo.FINE_RES)))
+        names.append(cell(geo.COARSE_RES, geo.cell(lat, lon, geo.COARSE_RES)))
+    names.extend(area(a) for a in area_ids)
+    names.append(MODERATION)
+    return names
+
+
+def for_near(lat: float, lon: float, radius_m: float) -> list[str]:
+    res = geo.resolution_for(radius_m)
+    return [cell(res, c) for c in geo.cover(lat, lon, radius_m, res)]

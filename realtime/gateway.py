@@ -1,0 +1,424 @@
+"""The websocket gateway: accepts sockets, serves subscriptions, and fans broker events out to them.
+
+Built on the websockets library's own asyncio server (lighter per idle socket than an ASGI stack). Fan-out
+never awaits a client: an event is decoded once per process, filtered exactly per subscription, framed once
+per distinct subscription id, and written with `broadcast()`. A socket whose unsent bytes pass
+`ws_queue_bytes` is closed with 4008 instead of slowing anyone down; it resumes with `since`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+from db import events as events_db
+from db import users as users_db
+from feed.auth import token_digest
+from realtime import channels, origins, protocol, wire
+from realtime.broker import Broker
+from realtime.protocol import ProtocolError
+from realtime.session import Client, Sub, User
+from realtime.wire import Event
+from warga.geo import bbox
+from warga.settings import Settings
+
+log = logging.getLogger("warga.realtime.gateway")
+
+MAX_MESSAGE_BYTES = 64 * 1024
+RECHECK_S = 30.0  # safety net behind the control channel: re-validate every signed-in socket's token
+_CACHE = 256  # recently decoded events (one event arrives on several channels)
+_DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+
+
+class Gateway:
+    def __init__(self, settings: Settings, pool: asyncpg.Pool, broker: Broker) -> None:
+        self.settings = settings
+        self._pool = pool
+        self._broker = broker
+        self._server: Server | None = None
+        self._subs: dict[str, set[Sub]] = {}  # channel -> subscriptions listening on it
+        self._live: set[str] = set()  # channels the broker has confirmed
+        self._broker_lock = asyncio.Lock()
+        self._clients: set[Client] = set()
+        self._per_ip: Counter[str] = Counter()
+        self._per_user: dict[int, set[Client]] = {}
+        self._decoded: dict[int, Event] = {}
+        self._catching_up = False
+        self._pending: list[tuple[str, bytes]] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.head = 0  # every event up to here on our channels has reached this process
+        self.port = 0
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        async with self._pool.acquire() as conn:
+            self.head = await events_db.latest_seq(conn)
+        self._broker.set_handlers(self._on_broker, self._on_gap)
+        await self._broker.subscribe([channels.CONTROL])
+        s = self.settings
+        self._server = await serve(
+            self._handle,
+            s.host,
+            s.effective_ws_port,
+            process_request=self._check_request,
+            max_size=MAX_MESSAGE_BYTES,
+            max_queue=16,
+            compression=None,  # per-message deflate costs CPU and ~64 KiB per socket
+            ping_interval=s.ws_ping_interval_s,
+            ping_timeout=s.ws_ping_timeout_s,
+            server_header=None,
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._spawn(self._recheck_forever())
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._server is not None:
+            self._server.close(close_connections=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._server.wait_closed(), 5)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @property
+    def connections(self) -> int:
+        return len(self._clients)
+
+    # -- handshake ---------------------------------------------------------------------------------
+
+    def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        if request.path.split("?", 1)[0] != "/ws":
+            return _refuse(connection, 404, "not_found", "The websocket endpoint is /ws.")
+        if not origins.allowed(
+            request.headers.get("Origin"), request.headers.get("Host"), self.settings.allowed_origins
+        ):
+            return _refuse(connection, 403, "forbidden_origin", "This Origin may not open a socket.")
+        if self._per_ip[_ip(connection)] >= self.settings.ws_max_per_ip:
+            return _refuse(connection, 429, "too_many_sockets", "Too many sockets from this address.")
+        return None
+
+    # -- one socket --------------------------------------------------------------------------------
+
+    async def _handle(self, conn: ServerConnection) -> None:
+        client = Client(conn, _ip(conn))
+        self._clients.add(client)
+        self._per_ip[client.ip] += 1
+        try:
+            async for raw in conn:
+                if not client.bucket.take():
+                    self._send_json(
+                        client, {"type": "error", "code": "rate_limited", "message": "Slow down."}
+                    )
+                    await conn.close(protocol.CLOSE_RATE, "too many messages")
+                    break
+                try:
+                    await self._on_message(client, protocol.parse(raw))
+                except ProtocolError as err:
+                    self._send_json(client, err.as_message())
+        except ConnectionClosed:
+            pass
+        finally:
+            await self._forget(client)
+
+    async def _forget(self, client: Client) -> None:
+        client.closing = True
+        self._clients.discard(client)
+        self._per_ip[client.ip] -= 1
+        if self._per_ip[client.ip] <= 0:
+            del self._per_ip[client.ip]
+        if client.user is not None:
+            mine = self._per_user.get(client.user.id)
+            if mine is not None:
+                mine.discard(client)
+                if not mine:
+                    del self._per_user[client.user.id]
+        subs = list(client.subs.values())
+        client.subs.clear()
+        for sub in subs:
+            await self._detach(sub)
+
+    async def _on_message(self, client: Client, msg: protocol.Message) -> None:
+        if isinstance(msg, protocol.Ping):
+            self._send_json(client, {"type": "pong"})
+        elif isinstance(msg, protocol.Auth):
+            await self._auth(client, msg.token)
+        elif isinstance(msg, protocol.Unsubscribe):
+            sub = client.subs.pop(msg.id, None)
+            if sub is None:
+                raise ProtocolError("not_found", "No such subscription.", sub=msg.id)
+            await self._detach(sub)
+            self._send_json(client, {"type": "unsubscribed", "id": msg.id})
+        else:
+            await self._subscribe(client, msg)
+
+    async def _auth(self, client: Client, token: str) -> None:
+        if client.user is not None or client.subs:
+            raise ProtocolError("auth_first", "auth is the first message, sent once.")
+        digest = token_digest(token)
+        async with self._pool.acquire() as conn:
+            row = await users_db.user_for_token(conn, digest)
+        if row is None or _suspended(row):
+            self._send_json(client, {"type": "error", "code": "bad_token", "message": "Invalid token."})
+            await client.conn.close(protocol.CLOSE_BAD_AUTH, "invalid token")
+            return
+        mine = self._per_user.setdefault(row["id"], set())
+        if len(mine) >= self.settings.ws_max_per_user:
+            self._send_json(client, {"type": "error", "code": "too_many_sockets", "message": "Too many."})
+            await client.conn.close(protocol.CLOSE_TOO_MANY, "too many sockets for this user")
+            return
+        client.user = User(row["id"], row["role"], digest)
+        mine.add(client)
+        user = {"id": row["id"], "handle": row["handle"], "role": row["role"]}
+        self._send_json(client, {"type": "authed", "user": user})
+
+    # -- subscriptions -----------------------------------------------------------------------------
+
+    async def _subscribe(self, client: Client, req: protocol.Subscribe) -> None:
+        if req.id in client.subs:
+            raise ProtocolError("duplicate_id", "A subscription with this id exists.", sub=req.id)
+        if len(client.subs) >= self.settings.ws_max_subscriptions:
+            raise ProtocolError("too_many_subscriptions", "Too many subscriptions.", sub=req.id)
+        if req.kind == "moderation" and (client.user is None or not client.user.is_staff):
+            raise ProtocolError("forbidden", "Moderators only.", sub=req.id)
+        sub = Sub(client, req)
+        client.subs[req.id] = sub
+        # Live first (into sub.buffer), then the snapshot: nothing can fall between the two.
+        await self._attach(sub)
+        try:
+            floor, head, rows = await self._replay_rows(sub)
+        except _DB_ERRORS:
+            client.subs.pop(req.id, None)
+            await self._detach(sub)
+            raise ProtocolError("unavailable", "Try again.", sub=req.id) from None
+        if client.closing or client.subs.get(req.id) is not sub:
+            return
+        self._send_json(client, {"type": "subscribed", "id": req.id, "seq": head})
+        # From here to the end there is no await: the buffer cannot grow under our feet.
+        if req.since is not None and (req.since < floor or len(rows) > self.settings.replay_max_events):
+            self._send_json(client, {"type": "resync", "sub": req.id})
+        else:
+            for row in rows:
+                self._push(sub, wire.decode(wire.encode_row(row)))
+        sub.last_seq = max(sub.last_seq, head)
+        buffered, sub.buffer = sub.buffer or [], None
+        for ev in buffered:
+            self._push(sub, ev)
+
+    async def _replay_rows(self, sub: Sub) -> tuple[int, int, list[asyncpg.Record]]:
+        req, limit = sub.request, self.settings.replay_max_events + 1
+        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            floor, head = await events_db.replay_window(conn)
+            if req.since is None or req.since < floor or req.since >= head:
+                return floor, head, []
+            if req.kind == "near":
+                box = _bbox(req.lat, req.lon, req.radius_m)
+                return floor, head, await events_db.after_in_box(conn, req.since, *box, limit)
+            if req.kind == "area":
+                return floor, head, await events_db.after_in_areas(conn, req.since, [req.area_id], limit)
+            return floor, head, await events_db.after(conn, req.since, limit)
+
+    def _push(self, sub: Sub, ev: Event) -> None:
+        if ev.seq > sub.last_seq and sub.matches(ev):
+            sub.last_seq = ev.seq
+            self._send(sub.client, wire.frame(sub.id_json, ev))
+
+    async def _attach(self, sub: Sub) -> None:
+        for name in sub.channels:
+            self._subs.setdefault(name, set()).add(sub)
+        async with self._broker_lock:
+            new = [n for n in sub.channels if n in self._subs and n not in self._live]
+            await self._broker.subscribe(new)
+            self._live.update(new)
+
+    async def _detach(self, sub: Sub) -> None:
+        for name in sub.channels:
+            listeners = self._subs.get(name)
+            if listeners is not None:
+                listeners.discard(sub)
+                if not listeners:
+                    del self._subs[name]
+        async with self._broker_lock:
+            gone = [n for n in sub.channels if n not in self._subs and n in self._live]
+            self._live.difference_update(gone)
+            await self._broker.unsubscribe(gone)
+
+    # -- fan-out -----------------------------------------------------------------------------------
+
+    def _on_broker(self, channel: str, data: bytes) -> None:
+        if channel == channels.CONTROL:
+            self._on_control(data)
+        elif self._catching_up:
+            self._pending.append((channel, data))
+        else:
+            self._deliver(channel, self._decode(data))
+
+    def _decode(self, data: bytes) -> Event:
+        seq = int(data[7 : data.index(b",")])  # the header starts {"seq":N,
+        ev = self._decoded.get(seq)
+        if ev is None:
+            ev = self._decoded[seq] = wire.decode(data)
+            if len(self._decoded) > _CACHE:
+                del self._decoded[next(iter(self._decoded))]
+        return ev
+
+    def _deliver(self, channel: str, ev: Event) -> None:
+        if ev.seq > self.head:
+            self.head = ev.seq
+        listeners = self._subs.get(channel)
+        if not listeners:
+            return
+        limit = self.settings.ws_queue_bytes
+        groups: dict[bytes, list[Any]] = {}
+        slow: list[Client] = []
+        for sub in listeners:
+            if ev.seq <= sub.last_seq:
+                continue  # already sent (replay, a second channel, or a relay that republished)
+            if sub.buffer is not None:
+                sub.buffer.append(ev)
+                continue
+            if not sub.matches(ev):
+                continue
+            client = sub.client
+            if client.closing:
+                continue
+            sub.last_seq = ev.seq
+            conn = client.conn
+            if conn.transport.get_write_buffer_size() > limit:
+                slow.append(client)
+                continue
+            group = groups.get(sub.id_json)
+            if group is None:
+                groups[sub.id_json] = [conn]
+            else:
+                group.append(conn)
+        for sub_id, conns in groups.items():
+            broadcast(conns, wire.frame(sub_id, ev), text=True)
+        for client in slow:
+            self._close_slow(client)
+
+    def _send(self, client: Client, data: bytes) -> None:
+        if client.closing:
+            return
+        if client.conn.transport.get_write_buffer_size() > self.settings.ws_queue_bytes:
+            self._close_slow(client)
+            return
+        broadcast([client.conn], data, text=True)
+
+    def _send_json(self, client: Client, message: dict[str, Any]) -> None:
+        self._send(client, json.dumps(message, separators=(",", ":")).encode())
+
+    def _close_slow(self, client: Client) -> None:
+        if not client.closing:
+            client.closing = True
+            self._spawn(client.conn.close(protocol.CLOSE_SLOW, "too slow: resume with since"))
+
+    # -- gaps: a broker connection was lost; replay from PostgreSQL -------------------------------
+
+    def _on_gap(self) -> None:
+        if self._catching_up:
+            return
+        self._catching_up = True
+        self._spawn(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        cursor = self.head
+        try:
+            while True:
+                try:
+                    async with self._pool.acquire() as conn:
+                        rows = await events_db.after(conn, cursor, 500)
+                except _DB_ERRORS as exc:
+                    log.warning("catch-up cannot read events (%s); retrying", type(exc).__name__)
+                    await asyncio.sleep(1)
+                    continue
+                for row in rows:
+                    ev = wire.decode(wire.encode_row(row))
+                    cursor = ev.seq
+                    for name in channels.for_event(ev.lat, ev.lon, ev.area_ids):
+                        self._deliver(name, ev)
+                if len(rows) < 500:
+                    break
+        finally:
+            pending, self._pending = self._pending, []
+            self._catching_up = False
+            for name, data in pending:
+                self._on_broker(name, data)
+
+    # -- sessions: revocation, role changes --------------------------------------------------------
+
+    def _on_control(self, data: bytes) -> None:
+        try:
+            message = json.loads(data)
+        except ValueError:
+            return
+        if message.get("op") == "head":
+            # The relay's batch marker: every event up to seq has been published before it.
+            if not self._catching_up and isinstance(message.get("seq"), int):
+                self.head = max(self.head, message["seq"])
+        elif message.get("op") == "check_user" and isinstance(message.get("user_id"), int):
+            clients = list(self._per_user.get(message["user_id"], ()))
+            if clients:
+                self._spawn(self._recheck(clients))
+
+    async def _recheck(self, clients: list[Client]) -> None:
+        """Close every socket whose token no longer holds, or whose user's role or standing changed."""
+        verdicts: dict[bytes, Any] = {}
+        async with self._pool.acquire() as conn:
+            for client in clients:
+                user = client.user
+                if user is None or client.closing:
+                    continue
+                if user.token_digest not in verdicts:
+                    verdicts[user.token_digest] = await users_db.user_for_token(conn, user.token_digest)
+                row = verdicts[user.token_digest]
+                if row is None or row["role"] != user.role or _suspended(row):
+                    client.closing = True
+                    self._spawn(client.conn.close(protocol.CLOSE_SESSION_ENDED, "session ended"))
+
+    async def _recheck_forever(self) -> None:
+        while True:
+            await asyncio.sleep(RECHECK_S)
+            signed_in = [c for c in self._clients if c.user is not None]
+            try:
+                await self._recheck(signed_in)
+            except _DB_ERRORS as exc:
+                log.warning("session re-check failed (%s)", type(exc).__name__)
+
+
+def _ip(conn: ServerConnection) -> str:
+    address = conn.remote_address
+    return str(address[0]) if address else "?"
+
+
+def _suspended(row: Any) -> bool:
+    until = row["suspended_until"]
+    return until is not None and until > datetime.now(UTC)
+
+
+def _bbox(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    # A metre of slack: the box is only a prefilter, the exact distance filter follows.
+    return bbox(lat, lon, radius_m + 1.0)
+
+
+def _refuse(connection: ServerConnection, status: int, code: str, message: str) -> Response:
+    body = json.dumps({"error": {"code": code, "message": message, "fields": {}}}).encode()
+    response = connection.respond(status, "")
+    response.headers = Headers([("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    response.body = body
+    return response
