@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from db import events as events_db
+from db import users as users_db
+from feed.accounts import issue_token
+from feed.auth import hash_password
+from tests import services
+from warga.runtime import Parts, Runtime
+from warga.settings import Secret, Settings
 
 # A guard against hangs, not a timing assertion: every awaited message normally arrives in milliseconds.
 WAIT_S = 20.0
 MONAS = (-6.1754, 106.8272)
 _post_ids = itertools.count(1_000_000)
+_HASH = hash_password("correct horse battery")
 
 
 class WsClient:
@@ -71,11 +83,9 @@ class WsClient:
 
     async def closed_code(self) -> int | None:
         """Read until the server closes the socket; its close code."""
-        try:
+        with contextlib.suppress(ConnectionClosed):
             while True:
                 await asyncio.wait_for(self.ws.recv(), WAIT_S)
-        except Exception:  # ConnectionClosed: the expected end
-            pass
         return self.ws.close_code
 
     async def close(self) -> None:
@@ -118,3 +128,49 @@ async def emit(
             lon=post["lon"],
             area_ids=area_ids,
         )
+
+
+@asynccontextmanager
+async def started_runtime(
+    pg_admin_url: str,
+    redis_url: str | None,
+    data_dir: Path,
+    parts: Parts | None = None,
+    database_url: str | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Runtime]:
+    """A Runtime on a fresh database (or `database_url`), with the Redis broker when redis_url is given."""
+    own = database_url is None
+    url = database_url or await services.create_database(pg_admin_url)
+    values: dict[str, Any] = {
+        "database_url": Secret(url),
+        "redis_url": Secret(redis_url) if redis_url else None,
+        "data_dir": data_dir,
+        "ws_port": services.free_port(),
+        "ws_max_per_ip": 10_000,
+        "rate_limits": "off",
+        "photo_workers": 1,
+    }
+    values.update(overrides)
+    runtime = Runtime(Settings(**values), parts or Parts())
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+        if own:
+            await services.drop_database(pg_admin_url, url)
+
+
+def ws_url(runtime: Runtime) -> str:
+    assert runtime.realtime.gateway is not None
+    return f"ws://127.0.0.1:{runtime.realtime.gateway.port}/ws"
+
+
+async def new_user(runtime: Runtime, handle: str, role: str = "citizen") -> tuple[int, str]:
+    """A user and a live token for it."""
+    async with runtime.pool.acquire() as conn:
+        row = await users_db.create(conn, handle, _HASH, role)
+        assert row is not None
+        token = await issue_token(conn, row["id"], 1)
+    return row["id"], token
