@@ -43,8 +43,8 @@ def post_json(row: Mapping[str, Any], storage: Any) -> dict[str, Any]:
         "lon": row["pub_lon"],
         "status": row["status"],
         "author": {"id": row["author_id"], "handle": row["author_handle"]},
-        "created_at": iso(row["created_at"]),
-        "updated_at": iso(row["updated_at"]),
+        "created_at": row["created_at"],  # already ISO 8601 UTC text (db.posts.ISO_UTC)
+        "updated_at": row["updated_at"],
         "votes": row["vote_count"],
         "comments": row["comment_count"],
         "photos": [photo_json(p, storage) for p in row["photos"]],
