@@ -9,6 +9,7 @@ Deterministic: the same --posts gives the same reports, places, photos, votes an
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import random
 import sys
@@ -313,8 +314,8 @@ async def seed(runtime: Any, posts: int = 300, *, progress: bool = True, seed: i
     planned = plan(posts, len(CITIZENS), seed)
     summary = Summary()
     async with _api(runtime) as api, _limits_paused(runtime):
-        citizens = [await _account(api, h, CITIZEN_PASSWORD) for h in CITIZENS]
-        staff = {role: await _account(api, h, pw, runtime, role) for h, pw, role in STAFF}
+        citizens = [await _account(api, runtime, h, CITIZEN_PASSWORD) for h in CITIZENS]
+        staff = {role: await _account(api, runtime, h, pw, role) for h, pw, role in STAFF}
         summary.users = len(citizens) + len(staff)
         with _progress(len(planned), progress) as bar:
             for item in planned:
@@ -344,8 +345,15 @@ async def seed(runtime: Any, posts: int = 300, *, progress: bool = True, seed: i
 @asynccontextmanager
 async def _api(runtime: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=build_app(runtime), client=("127.0.0.1", 0))
-    async with httpx.AsyncClient(transport=transport, base_url="http://localhost", timeout=120) as client:
-        yield client
+    # httpx logs every request at info: thousands of lines that would bury the progress bar.
+    quiet = logging.getLogger("httpx")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost", timeout=120) as client:
+            yield client
+    finally:
+        quiet.setLevel(level)
 
 
 @asynccontextmanager
@@ -384,13 +392,14 @@ async def _call(
 
 
 async def _account(
-    api: httpx.AsyncClient, handle: str, password: str, runtime: Any = None, role: str = "citizen"
+    api: httpx.AsyncClient, runtime: Any, handle: str, password: str, role: str = "citizen"
 ) -> Account:
     """Register, or sign in if an earlier demo run made the account already."""
     credentials = {"handle": handle, "password": password}
-    response = await api.post("/api/auth/register", json=credentials)
-    if response.status_code == 409:
-        response = await api.post("/api/auth/login", json=credentials)
+    async with runtime.pool.acquire() as conn:
+        # Asked first because each API call here costs an argon2 hash: one, not two, per account.
+        exists = await users_db.by_handle_with_hash(conn, handle) is not None
+    response = await api.post("/api/auth/login" if exists else "/api/auth/register", json=credentials)
     if response.status_code not in (200, 201):
         raise DemoError(
             f"cannot register or sign in {handle!r}: {response.status_code} {response.text[:300]}"
