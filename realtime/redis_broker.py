@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -35,8 +37,14 @@ class RedisBroker(Broker):
     def __init__(self, url: str) -> None:
         super().__init__()
         self._publisher = redis.Redis.from_url(url)
+        # Named, so an operator (or a test) can tell which pub/sub connection belongs to which process.
+        self.client_name = f"warga-pubsub-{os.getpid()}-{secrets.token_hex(3)}"
         self._receiver = redis.Redis.from_url(
-            url, retry=Retry(NoBackoff(), 0), health_check_interval=5, socket_keepalive=True
+            url,
+            retry=Retry(NoBackoff(), 0),
+            health_check_interval=5,
+            socket_keepalive=True,
+            client_name=self.client_name,
         )
         self._pubsub: Any = None
         self._waiting: dict[str, list[asyncio.Future[None]]] = {}

@@ -6,7 +6,10 @@ import itertools
 import random
 from typing import Any
 
+import httpx
+
 from db import events as events_db
+from feed.app import build_app
 from tests.realtime_client import MONAS, WsClient, emit, fake_post, new_user, ws_url
 from warga.geo import distance_m
 from warga.runtime import Runtime
@@ -299,3 +302,37 @@ async def test_two_subscriptions_with_the_same_id_on_many_sockets_share_one_fram
     assert all(f == frames[0] for f in frames) and frames[0]["seq"] == seq
     for c in clients:
         await c.close()
+
+
+async def test_end_to_end_over_the_http_api(rt: Runtime) -> None:
+    """Posts, votes, comments and a hide made over HTTP reach a nearby socket as the protocol says."""
+    _, token = await new_user(rt, f"rina{random.randrange(10**9)}")
+    _, mod_token = await new_user(rt, f"mod{random.randrange(10**9)}", "moderator")
+    c = await WsClient.open(ws_url(rt))
+    await c.subscribe("s", *MONAS, 1000)
+    transport = httpx.ASGITransport(app=build_app(rt))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        me = {"Authorization": f"Bearer {token}"}
+        mod = {"Authorization": f"Bearer {mod_token}"}
+        body = {"text": "Banjir di depan Monas", "category": "flood", "lat": MONAS[0], "lon": MONAS[1]}
+        r = await http.post("/api/posts", json=body, headers=me)
+        assert r.status_code == 201
+        post = r.json()
+        created = await c.recv()
+        assert (created["event"], created["post"]) == ("post.created", post)
+        assert (await http.put(f"/api/posts/{post['id']}/vote", headers=me)).status_code in (200, 201)
+        voted = await c.recv()
+        assert (voted["event"], voted["cause"], voted["post"]["votes"]) == ("post.updated", "vote.changed", 1)
+        r = await http.post(f"/api/posts/{post['id']}/comments", json={"text": "Hati-hati"}, headers=me)
+        assert r.status_code == 201
+        commented = await c.recv()
+        assert commented["event"] == "comment.created" and commented["comment"]["text"] == "Hati-hati"
+        r = await http.post(f"/api/posts/{post['id']}/hide", json={"reason": "spam"}, headers=mod)
+        assert r.status_code == 200
+        hidden = await c.recv()
+        assert hidden["event"] == "post.hidden" and hidden["post"]["hidden"] is True
+        assert created["seq"] < voted["seq"] < commented["seq"] < hidden["seq"]
+        # /api/config tells clients where the socket is.
+        config = (await http.get("/api/config")).json()
+        assert config["ws_url"] == f"ws://testserver:{rt.settings.effective_ws_port}/ws"
+    await c.close()
