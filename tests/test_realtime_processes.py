@@ -1,0 +1,115 @@
+"""Two real warga processes sharing PostgreSQL and Redis: a post made on either reaches the subscribers of
+both, exactly once and in order; when the first (the one holding the relay lock) dies, the other's relay
+takes over."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests import services
+from tests.realtime_client import MONAS, WsClient
+
+
+@contextmanager
+def warga_process(
+    database_url: str, redis_url: str, data_dir: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    port = services.free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "WARGA_DATA_DIR": str(data_dir),
+        "WARGA_PHOTO_WORKERS": "1",
+        "WARGA_RATE_LIMITS": "off",
+        "WARGA_LOG_LEVEL": "warning",
+    }
+    ws_port = services.free_port()
+    command = [sys.executable, "-c", "from warga.cli import main; main()", "serve"]
+    command += ["--port", str(port), "--ws-port", str(ws_port)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603 - our own CLI
+    try:
+        yield proc, port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+async def _ready(port: int, proc: subprocess.Popen[bytes]) -> str:
+    """Wait until the process answers; returns its websocket URL from /api/config."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        for _ in range(600):
+            assert proc.poll() is None, "warga exited during startup"
+            try:
+                r = await http.get("/api/config")
+                if r.status_code == 200:
+                    return str(r.json()["ws_url"])
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError("warga did not start")
+
+
+@asynccontextmanager
+async def _database(pg_admin_url: str) -> AsyncIterator[str]:
+    url = await services.create_database(pg_admin_url)
+    try:
+        yield url
+    finally:
+        await services.drop_database(pg_admin_url, url)
+
+
+async def _post(port: int, token: str, i: int) -> int:
+    body = {"text": f"laporan {i}", "category": "flood", "lat": MONAS[0], "lon": MONAS[1]}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        r = await http.post("/api/posts", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+async def test_two_processes_share_one_redis(pg_admin_url: str, redis_url: str, tmp_path: Path) -> None:
+    async with _database(pg_admin_url) as db:
+        with warga_process(db, redis_url, tmp_path / "a") as (proc_a, port_a):
+            ws_a = await _ready(port_a, proc_a)  # A migrates first; B then finds the schema in place
+            with warga_process(db, redis_url, tmp_path / "b") as (proc_b, port_b):
+                ws_b = await _ready(port_b, proc_b)
+                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_a}") as http:
+                    r = await http.post(
+                        "/api/auth/register", json={"handle": "joko", "password": "rahasia123"}
+                    )
+                token = r.json()["token"]
+                clients = [await WsClient.open(url) for url in (ws_a, ws_b) for _ in range(5)]
+                for c in clients:
+                    await c.subscribe("s", *MONAS, 1000)
+                posts = [await _post(port_a if i % 2 else port_b, token, i) for i in range(20)]
+                for c in clients:
+                    got = []
+                    while len(got) < len(posts):
+                        message = await c.recv()
+                        assert message["type"] == "event", message
+                        got.append(message)
+                    assert [m["post"]["id"] for m in got] == posts  # each once, in order
+                    seqs = [m["seq"] for m in got]
+                    assert seqs == sorted(set(seqs))
+                # Whichever process held the relay, A dies now: B's gateway still gets B's posts.
+                proc_a.kill()
+                proc_a.wait()
+                survivors = clients[5:]
+                later = [await _post(port_b, token, 100 + i) for i in range(5)]
+                for c in survivors:
+                    got = [await c.recv() for _ in later]
+                    assert [m["post"]["id"] for m in got] == later
+                for c in survivors:
+                    await c.close()
