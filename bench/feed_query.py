@@ -130,21 +130,30 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def timed(label: str, calls: int, call: Callable[[int], Awaitable[int]]) -> tuple[float, float, float]:
-    """Run call(i) `calls` times after a warm-up; returns (p50, p99, mean items) in ms / items."""
-    for i in range(min(200, calls)):
-        await call(-1 - i)
-    samples, items = [], []
-    for i in tqdm(range(calls), desc=label, unit="q", file=sys.stderr, leave=False):
-        t0 = time.perf_counter()
-        items.append(await call(i))
-        samples.append((time.perf_counter() - t0) * 1000)
-    p50, p99 = statistics.median(samples), percentile(samples, 99)
-    print(
-        f"{label:<34} p50={p50:6.2f} ms  p90={percentile(samples, 90):6.2f}  p99={p99:6.2f}  "
-        f"max={max(samples):7.2f}  items/page={statistics.mean(items):.1f}"
-    )
-    return p50, p99, statistics.mean(items)
+Probe = Callable[[int], Awaitable[tuple[float, int]]]  # point index -> (milliseconds, items on the page)
+
+
+async def run_interleaved(probes: dict[str, Probe], calls: int) -> dict[str, tuple[float, float]]:
+    """Each point is queried by every probe in turn, so load on the (shared) machine hits all alike."""
+    for i in range(1, 201):  # warm-up: plans, caches, connections
+        for probe in probes.values():
+            await probe(-i)
+    samples: dict[str, list[float]] = {name: [] for name in probes}
+    items: dict[str, list[int]] = {name: [] for name in probes}
+    for i in tqdm(range(calls), desc="querying", unit="point", file=sys.stderr):
+        for name, probe in probes.items():
+            ms, n = await probe(i)
+            samples[name].append(ms)
+            items[name].append(n)
+    out = {}
+    for name, s in samples.items():
+        p50, p99 = statistics.median(s), percentile(s, 99)
+        print(
+            f"{name:<36} p50={p50:6.2f} ms  p90={percentile(s, 90):6.2f}  p99={p99:6.2f}  "
+            f"max={max(s):7.2f}  items/page={statistics.mean(items[name]):.1f}"
+        )
+        out[name] = (p50, p99)
+    return out
 
 
 async def measure(url: str, n: int, queries: int, rng: random.Random) -> str:
@@ -162,54 +171,85 @@ async def measure(url: str, n: int, queries: int, rng: random.Random) -> str:
     )
     runtime = Runtime(settings, Parts(web=True, gateway=False, relay=False))
     await runtime.start()
-    results: dict[tuple[str, bool], tuple[float, float, float]] = {}
+    conn = await connect(url)
     try:
         transport = httpx.ASGITransport(app=build_app(runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-
-            async def endpoint(i: int) -> int:
+            disks = {}
+            for i in [*range(queries), *range(-1, -201, -1)]:
                 lat, lon = point(i)
-                params = {"lat": lat, "lon": lon, "radius_m": RADIUS_M, "limit": LIMIT}
-                r = await client.get("/api/feed", params=params)
-                assert r.status_code == 200, r.text
-                return len(r.json()["items"])
+                q = nearby.FeedQuery(lat=lat, lon=lon, radius_m=RADIUS_M, limit=LIMIT)
+                disks[i] = (q, nearby.disk_of(q))
 
-            conn = await connect(url)
-            try:
-                disks = {}
-                for i in [*range(queries), *range(-1, -201, -1)]:
-                    lat, lon = point(i)
-                    q = nearby.FeedQuery(lat=lat, lon=lon, radius_m=RADIUS_M, limit=LIMIT)
-                    disks[i] = (q, nearby.disk_of(q))
-                for adaptive in (False, True):
+            def endpoint(adaptive: bool) -> Probe:
+                async def probe(i: int) -> tuple[float, int]:
                     nearby.ADAPTIVE = adaptive
-                    name = "adaptive window" if adaptive else "plain cell scan"
+                    lat, lon = point(i)
+                    params = {"lat": lat, "lon": lon, "radius_m": RADIUS_M, "limit": LIMIT}
+                    t0 = time.perf_counter()
+                    r = await client.get("/api/feed", params=params)
+                    ms = (time.perf_counter() - t0) * 1000
+                    assert r.status_code == 200, r.text
+                    return ms, len(r.json()["items"])
 
-                    async def bare(i: int, adaptive: bool = adaptive) -> int:
-                        q, disk = disks[i]
-                        rows = await nearby.find(conn, q, staff=False, adaptive=adaptive, disk=disk)
-                        return min(len(rows), LIMIT)
+                return probe
 
-                    results[("endpoint", adaptive)] = await timed(f"GET /api/feed, {name}", queries, endpoint)
-                    results[("bare", adaptive)] = await timed(f"bare SQL (asyncpg), {name}", queries, bare)
-                await show_plans(conn, disks)
-            finally:
-                await conn.close()
+            def bare(adaptive: bool) -> Probe:
+                # The statements the endpoint runs, through asyncpg; the H3 cover is precomputed.
+                async def probe(i: int) -> tuple[float, int]:
+                    q, disk = disks[i]
+                    t0 = time.perf_counter()
+                    rows = await nearby.find(conn, q, staff=False, adaptive=adaptive, disk=disk, pool_key=-1)
+                    return (time.perf_counter() - t0) * 1000, min(len(rows), LIMIT)
+
+                return probe
+
+            async def cover_only(i: int) -> tuple[float, int]:
+                q, _ = disks[i]
+                t0 = time.perf_counter()
+                disk = nearby.disk_of(q)
+                return (time.perf_counter() - t0) * 1000, len(disk.cells)
+
+            results = await run_interleaved(
+                {
+                    "GET /api/feed, plain cell scan": endpoint(False),
+                    "GET /api/feed, adaptive id window": endpoint(True),
+                    "bare SQL, plain cell scan": bare(False),
+                    "bare SQL, adaptive id window": bare(True),
+                    "H3 cover alone (items = cells)": cover_only,
+                },
+                queries,
+            )
+            await show_plan(conn, disks[0])
     finally:
         nearby.ADAPTIVE = ADAPTIVE_IN_APP
+        await conn.close()
         await runtime.stop()
-    feed_p50, feed_p99, _ = results[("endpoint", ADAPTIVE_IN_APP)]
-    bare_p50 = results[("bare", ADAPTIVE_IN_APP)][0]
-    print(f"strategy used by the app: {'adaptive window' if ADAPTIVE_IN_APP else 'plain cell scan'}")
+    name = "adaptive id window" if ADAPTIVE_IN_APP else "plain cell scan"
+    feed_p50, feed_p99 = results[f"GET /api/feed, {name}"]
+    bare_p50 = results[f"bare SQL, {name}"][0]
+    print(f"strategy used by the app: {name}")
     return f"feed_p50_ms={feed_p50:.2f} feed_p99_ms={feed_p99:.2f} bare_sql_p50_ms={bare_p50:.2f} posts={n}"
 
 
-async def show_plans(conn: Any, disks: dict[int, Any]) -> None:
-    """The plain query's plan at the densest and the sparsest of the sampled points."""
-    q0, d0 = disks[0]
-    print(f"\nplan at a sample point ({q0.lat:.4f}, {q0.lon:.4f}), plain cell scan:")
-    args = [d0.cells, q0.lat, q0.lon, q0.radius_m, 2**63 - 1, 0, *d0.box, None, None, LIMIT + 1]
-    print(await posts_db.explain_feed(conn, res=d0.res, staff=False, args=args))
+async def show_plan(conn: Any, sample: tuple[nearby.FeedQuery, nearby.Disk]) -> None:
+    """The first window query's plan at the first sample point."""
+    q, disk = sample
+    top = await posts_db.max_id(conn)
+    args = [
+        disk.cells,
+        q.lat,
+        q.lon,
+        q.radius_m,
+        2**63 - 1,
+        top - nearby.WINDOW,
+        *disk.box,
+        None,
+        None,
+        LIMIT + 1,
+    ]
+    print(f"\nplan of the first id window at ({q.lat:.4f}, {q.lon:.4f}):", file=sys.stderr)
+    print(await posts_db.explain_feed(conn, res=disk.res, staff=False, args=args), file=sys.stderr)
 
 
 ADAPTIVE_IN_APP = nearby.ADAPTIVE
