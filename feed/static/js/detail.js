@@ -1,0 +1,206 @@
+// One report in a dialog: photos, upvote, status timeline, comments (live while it is open).
+
+import { api } from "./api.js";
+import { photoView, voteButton } from "./cards.js";
+import { $, clear, h, toast } from "./dom.js";
+import { categoryName, formatDate, statusName, t, timeAgo } from "./i18n.js";
+import { emit, on, state } from "./state.js";
+
+let current = null; // the post shown
+let comments = [];
+let timeline = null; // null = the timeline endpoint is not there yet
+
+export function initDetail() {
+  const dlg = $("#dlg-detail");
+  dlg.addEventListener("close", () => {
+    current = null;
+  });
+  $("#comment-form").addEventListener("submit", sendComment);
+  on("post-patch", (patch) => {
+    if (current && current.id === patch.id) {
+      current = { ...current, ...patch };
+      renderHead();
+    }
+  });
+  on("post-replace", (post) => {
+    if (current && current.id === post.id) {
+      current = { ...current, ...post };
+      renderHead();
+    }
+  });
+}
+
+export async function openDetail(id) {
+  const dlg = $("#dlg-detail");
+  clear($("#detail-body")).append(h("p", {}, t("common.loading")));
+  clear($("#detail-comments"));
+  clear($("#detail-timeline"));
+  timeline = null;
+  comments = [];
+  if (!dlg.open) dlg.showModal();
+  try {
+    current = await api("GET", `/api/posts/${id}`);
+  } catch (err) {
+    clear($("#detail-body")).append(h("p", { role: "alert" }, t("common.error", { message: err.message })));
+    return;
+  }
+  renderHead();
+  loadTimeline(id);
+  loadComments(id);
+}
+
+/** A live event for the post on screen (the feed forwards every event it sees). */
+export function detailOnEvent(msg) {
+  if (!current || !msg.post || msg.post.id !== current.id) return;
+  current = { ...current, ...msg.post, voted_by_me: current.voted_by_me };
+  renderHead();
+  if (msg.event === "comment.created" && msg.comment && !comments.some((c) => c.id === msg.comment.id)) {
+    comments.push(msg.comment);
+    renderComments();
+  } else if ((msg.event === "comment.hidden" || msg.event === "comment.unhidden") && msg.comment) {
+    comments = comments.map((c) => (c.id === msg.comment.id ? msg.comment : c));
+    renderComments();
+  }
+  if (timeline !== null && msg.event === "post.updated" && msg.cause !== "vote.changed") loadTimeline(current.id);
+  else if (timeline === null) renderTimeline();
+}
+
+function renderHead() {
+  const p = current;
+  if (!p) return;
+  const cat = state.categoryByCode.get(p.category);
+  $("#detail-title").textContent = categoryName(cat) || p.category;
+  const body = clear($("#detail-body"));
+  body.append(
+    h(
+      "p",
+      { class: "post-meta" },
+      h("span", { class: "chip status st-" + p.status }, statusName(p.status)),
+      p.hidden ? h("span", { class: "chip hidden-badge" }, t("feed.hidden_badge")) : null,
+      " ",
+      h("span", { class: "muted" }, t("post.by", { handle: p.author.handle }), " · ", timeAgo(p.created_at)),
+    ),
+    h("p", { class: "detail-text" }, p.text),
+    ...(p.photos || []).map((ph, i) =>
+      photoView(ph, ph.display_url, t("post.photo_alt", { text: p.text.slice(0, 80) }) + (i ? ` (${i + 1})` : ""), {
+        eager: true,
+      }),
+    ),
+    h("div", { class: "post-actions" }, voteButton(p), h("span", { class: "muted" }, t("post.comments", { n: p.comments }))),
+  );
+  if (timeline === null) renderTimeline();
+}
+
+async function loadTimeline(id) {
+  try {
+    const res = await api("GET", `/api/posts/${id}/timeline`);
+    if (!current || current.id !== id) return;
+    timeline = Array.isArray(res) ? res : res.items || res.steps || [];
+  } catch (err) {
+    timeline = null; // 404: the officials issue has not landed; show what the post itself says
+    if (!err.missing) console.warn("timeline", err);
+  }
+  renderTimeline();
+}
+
+function renderTimeline() {
+  const box = clear($("#detail-timeline"));
+  const p = current;
+  if (!p) return;
+  if (timeline === null) {
+    box.append(
+      h(
+        "ol",
+        { class: "timeline" },
+        h("li", {}, h("strong", {}, t("post.created")), " — ", formatDate(p.created_at)),
+        h("li", { class: "st-" + p.status }, h("strong", {}, statusName(p.status)), " — ", formatDate(p.updated_at)),
+      ),
+      h("p", { class: "muted small" }, t("detail.timeline_unavailable")),
+    );
+    return;
+  }
+  box.append(
+    h(
+      "ol",
+      { class: "timeline" },
+      ...timeline.map((step) =>
+        h(
+          "li",
+          { class: "st-" + (step.status || "") },
+          h("strong", {}, statusName(step.status || step.to || "")),
+          " — ",
+          formatDate(step.created_at || step.at || step.time),
+          step.actor && step.actor.handle ? ` · ${step.actor.handle}` : "",
+          step.note ? h("div", { class: "note" }, step.note) : null,
+          step.photo && step.photo.thumb_url ? photoView(step.photo, step.photo.thumb_url, t("official.proof")) : null,
+        ),
+      ),
+    ),
+  );
+}
+
+async function loadComments(id) {
+  try {
+    const res = await api("GET", `/api/posts/${id}/comments`, { query: { limit: 100 } });
+    if (!current || current.id !== id) return;
+    // The API pages newest first; a conversation reads oldest first.
+    const fresh = res.items.slice().reverse();
+    const seen = new Set(fresh.map((c) => c.id));
+    comments = fresh.concat(comments.filter((c) => !seen.has(c.id) && c.post_id === id));
+  } catch (err) {
+    comments = [];
+    toast(t("common.error", { message: err.message }), "error");
+  }
+  renderComments();
+}
+
+function renderComments() {
+  const box = clear($("#detail-comments"));
+  if (!comments.length) {
+    box.append(h("li", { class: "muted" }, t("detail.no_comments")));
+    return;
+  }
+  for (const c of comments) {
+    box.append(
+      h(
+        "li",
+        { class: c.hidden ? "comment is-hidden" : "comment" },
+        h("span", { class: "comment-author" }, c.author.handle),
+        " ",
+        h("span", { class: "muted small" }, timeAgo(c.created_at)),
+        h("p", {}, c.hidden ? t("detail.comment_hidden") : c.text),
+      ),
+    );
+  }
+}
+
+async function sendComment(e) {
+  e.preventDefault();
+  if (!state.user) {
+    emit("need-auth", { reason: t("auth.required") });
+    return;
+  }
+  const input = $("#comment-text");
+  const text = input.value.trim();
+  if (!text || !current) return;
+  const button = e.submitter || $("#comment-form button");
+  button.disabled = true;
+  try {
+    const c = await api("POST", `/api/posts/${current.id}/comments`, { json: { text } });
+    if (!comments.some((x) => x.id === c.id)) comments.push(c);
+    input.value = "";
+    renderComments();
+  } catch (err) {
+    toast(t("common.error", { message: err.message }), "error");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+export function refreshDetail() {
+  if (current) {
+    renderHead();
+    renderComments();
+    renderTimeline();
+  }
+}

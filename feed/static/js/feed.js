@@ -1,0 +1,267 @@
+// The citizen's nearby feed: one store of posts by id, kept in step by HTTP pages and live events.
+// Order of start-up matters: subscribe first, fetch second, and replay on top of the fetch the events that
+// arrived while it was in flight — so nothing that happens in between is lost.
+
+import { api } from "./api.js";
+import { postCard, updateCard } from "./cards.js";
+import { $, announce, clear, distanceM, h, toast } from "./dom.js";
+import { categoryName, statusName, t } from "./i18n.js";
+import * as mapView from "./map.js";
+import { emit, isStaff, on, state, STATUSES } from "./state.js";
+
+const PAGE = 50;
+const SUB_ID = "near";
+
+const posts = new Map(); // id → post (the feed item shape: post JSON + distance_m + voted_by_me)
+const cards = new Map(); // id → <li>
+let next = null;
+let loading = null; // the in-flight fetch, if any
+let buffered = []; // events that arrived while `loading`
+let openDetail = () => {};
+let generation = 0;
+
+export function initFeed({ onOpen }) {
+  openDetail = onOpen;
+  buildFilters();
+  $("#more").addEventListener("click", loadMore);
+  on("post-patch", (patch) => patchPost(patch));
+  on("post-replace", (post) => upsert(post, { fromServer: true }));
+  on("post-created", (post) => upsert({ ...post, voted_by_me: false }, { announceNew: false }));
+}
+
+function buildFilters() {
+  const cat = $("#filter-category");
+  const st = $("#filter-status");
+  cat.form.addEventListener("submit", (e) => e.preventDefault());
+  cat.addEventListener("change", () => {
+    state.filters.category = cat.value;
+    reload();
+  });
+  st.addEventListener("change", () => {
+    state.filters.status = st.value;
+    reload();
+  });
+  fillFilters();
+}
+
+export function fillFilters() {
+  const cat = $("#filter-category");
+  const st = $("#filter-status");
+  clear(cat).append(
+    h("option", { value: "" }, t("filter.all")),
+    ...state.categories.map((c) => h("option", { value: c.code }, categoryName(c))),
+  );
+  cat.value = state.filters.category;
+  clear(st).append(
+    h("option", { value: "" }, t("filter.all")),
+    ...STATUSES.map((s) => h("option", { value: s }, statusName(s))),
+  );
+  st.value = state.filters.status;
+}
+
+/** Subscribe (or move the subscription) for the current centre; the fetch follows `subscribed`. */
+export function subscribeNear() {
+  const live = state.live;
+  const spec = { near: { lat: state.center.lat, lon: state.center.lon, radius_m: state.radius } };
+  if (!live || !live.available) {
+    reload();
+    return;
+  }
+  const mine = ++generation;
+  let fetched = false;
+  live.subscribe(SUB_ID, spec, {
+    onSubscribed: (seq, fresh) => {
+      if (fresh || !fetched) {
+        fetched = true;
+        reload();
+      }
+    },
+    onEvent: (msg) => onLiveEvent(msg),
+  });
+  // A slow or absent gateway must not keep the first page from showing: fetch anyway after a moment
+  // (events that arrive later are applied on top; the fetch after `subscribed` repeats it if needed).
+  setTimeout(() => {
+    if (!fetched && mine === generation) {
+      fetched = true;
+      reload();
+    }
+  }, 1500);
+}
+
+function feedQuery(before) {
+  return {
+    lat: state.center.lat.toFixed(6),
+    lon: state.center.lon.toFixed(6),
+    radius_m: state.radius,
+    category: state.filters.category,
+    status: state.filters.status,
+    limit: PAGE,
+    before,
+  };
+}
+
+/** Fetch the first page afresh and replace the list; events that arrive meanwhile are replayed after. */
+export async function reload() {
+  const controller = new AbortController();
+  if (loading) loading.abort();
+  loading = controller;
+  buffered = [];
+  setBusy(true);
+  let page;
+  try {
+    page = await api("GET", "/api/feed", { query: feedQuery(), signal: controller.signal });
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    if (loading === controller) loading = null;
+    setBusy(false);
+    showError(err);
+    return;
+  }
+  if (loading !== controller) return;
+  loading = null;
+  const pending = buffered;
+  buffered = [];
+  for (const id of [...posts.keys()]) remove(id, { quiet: true });
+  for (const item of page.items) upsert(item, { fromServer: true });
+  next = page.next;
+  for (const msg of pending) applyEvent(msg);
+  state.loaded = { ...state.center }; // where the list on screen was fetched (tests and the bench wait for it)
+  setBusy(false);
+  renderMeta();
+}
+
+async function loadMore() {
+  if (!next) return;
+  try {
+    const page = await api("GET", "/api/feed", { query: feedQuery(next) });
+    for (const item of page.items) upsert(item, { fromServer: true });
+    next = page.next;
+    renderMeta();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function onLiveEvent(msg) {
+  if (loading) buffered.push(msg);
+  else applyEvent(msg);
+  emit("live-event", msg); // the open report dialog follows its post's comments and status
+}
+
+export function applyEvent(msg) {
+  const post = msg.post;
+  if (!post) return;
+  switch (msg.event) {
+    case "post.created":
+    case "post.unhidden":
+      upsert(post, { announceNew: msg.event === "post.created" });
+      break;
+    case "post.hidden":
+      if (isStaff()) upsert(post);
+      else if (posts.has(post.id)) {
+        remove(post.id);
+        announce(t("feed.hidden_post"));
+      }
+      break;
+    case "post.deleted":
+      remove(post.id);
+      break;
+    default: // post.updated (votes, status, comment count), comment.*
+      upsert(post);
+  }
+}
+
+function matches(post) {
+  if (post.hidden && !isStaff()) return false;
+  if (state.filters.category && post.category !== state.filters.category) return false;
+  if (state.filters.status && post.status !== state.filters.status) return false;
+  const d = distanceM(state.center.lat, state.center.lon, post.lat, post.lon);
+  return d <= state.radius + 1;
+}
+
+/** Insert or refresh a post; a post that no longer matches the filters leaves the list. */
+function upsert(incoming, { announceNew = false, fromServer = false } = {}) {
+  const known = posts.get(incoming.id);
+  const post = {
+    ...incoming,
+    // Live payloads are the same for everyone: the caller's own vote and the distance are kept locally.
+    voted_by_me: incoming.voted_by_me ?? (known ? known.voted_by_me : false),
+    distance_m:
+      incoming.distance_m ?? distanceM(state.center.lat, state.center.lon, incoming.lat, incoming.lon),
+  };
+  if (!matches(post)) {
+    if (known) remove(post.id);
+    return;
+  }
+  posts.set(post.id, post);
+  const card = cards.get(post.id);
+  if (card) {
+    updateCard(card, post);
+  } else {
+    const el = postCard(post, { onOpen: openDetail });
+    insertSorted(el, post.id);
+    cards.set(post.id, el);
+    if (announceNew && !fromServer) {
+      el.classList.add("fresh");
+      announce(t("feed.new_post", { text: post.text.slice(0, 100) }));
+    }
+  }
+  mapView.upsertMarker(post);
+  renderMeta();
+}
+
+function patchPost(patch) {
+  const known = posts.get(patch.id);
+  if (known) upsert({ ...known, ...patch });
+}
+
+function insertSorted(el, id) {
+  // Newest first: ids only grow, so the id orders posts by creation.
+  const list = $("#list");
+  for (const li of list.children) {
+    if (Number(li.dataset.id) < id) {
+      list.insertBefore(el, li);
+      return;
+    }
+  }
+  list.append(el);
+}
+
+function remove(id, { quiet = false } = {}) {
+  posts.delete(id);
+  const card = cards.get(id);
+  if (card) {
+    card.remove();
+    cards.delete(id);
+  }
+  mapView.removeMarker(id);
+  if (!quiet) renderMeta();
+}
+
+export function getPost(id) {
+  return posts.get(id);
+}
+
+export function refreshCards() {
+  for (const [id, card] of cards) updateCard(card, posts.get(id));
+  fillFilters();
+  renderMeta();
+}
+
+function setBusy(busy) {
+  $("#list").setAttribute("aria-busy", busy ? "true" : "false");
+  $("#feed-status").textContent = busy && posts.size === 0 ? t("common.loading") : "";
+}
+
+function showError(err) {
+  $("#feed-status").textContent = err.status === 0 ? t("common.offline") : t("common.error", { message: err.message });
+  toast($("#feed-status").textContent, "error");
+}
+
+export function renderMeta() {
+  const place = { me: "feed.place_me", map: "feed.place_map" }[state.center.source] || "feed.place_default";
+  $("#feed-where").textContent = t("feed.near", { km: state.radius / 1000, place: t(place) });
+  $("#feed-count").textContent = t("feed.count", { n: posts.size });
+  $("#feed-empty").hidden = posts.size > 0 || loading !== null;
+  $("#more").hidden = !next;
+}

@@ -1,0 +1,104 @@
+// The "new report" form: category, text, photos (camera or file), and a location from the browser or a
+// tap on the map. Sent as multipart to POST /api/posts.
+
+import { api } from "./api.js";
+import { $, clear, h, toast } from "./dom.js";
+import { categoryName, t } from "./i18n.js";
+import * as mapView from "./map.js";
+import { emit, state } from "./state.js";
+import { locate } from "./where.js";
+
+let point = null; // {lat, lon} chosen for the report
+
+export function initPostForm() {
+  $("#post-form").addEventListener("submit", submit);
+  $("#post-here").addEventListener("click", useMyLocation);
+  $("#post-pick").addEventListener("click", pickOnMap);
+  $("#post-cancel").addEventListener("click", () => $("#dlg-post").close());
+  fillCategories();
+}
+
+export function fillCategories() {
+  const select = $("#post-category");
+  const value = select.value;
+  clear(select).append(
+    h("option", { value: "" }, t("post.choose_category")),
+    ...state.categories.map((c) => h("option", { value: c.code }, categoryName(c))),
+  );
+  select.value = value;
+  showPoint();
+}
+
+export function openPostForm() {
+  if (!state.user) {
+    emit("need-auth", { reason: t("auth.required"), then: openPostForm });
+    return;
+  }
+  if (!point) point = { lat: state.center.lat, lon: state.center.lon };
+  $("#post-error").textContent = "";
+  showPoint();
+  $("#dlg-post").showModal();
+  $("#post-category").focus();
+}
+
+function showPoint() {
+  $("#post-where").textContent = point
+    ? t("post.location_value", { lat: point.lat.toFixed(5), lon: point.lon.toFixed(5) })
+    : "";
+}
+
+async function useMyLocation() {
+  const here = await locate({ prompt: true });
+  if (here) {
+    point = { lat: here.lat, lon: here.lon };
+    showPoint();
+  } else {
+    toast(t("feed.location_denied"), "error");
+  }
+}
+
+function pickOnMap() {
+  const dlg = $("#dlg-post");
+  if (!mapView.hasMap()) {
+    toast(t("map.no_map"), "error");
+    return;
+  }
+  dlg.close();
+  toast(t("map.pick_prompt"));
+  mapView.startPick((lat, lon) => {
+    point = { lat, lon };
+    showPoint();
+    dlg.showModal();
+    $("#post-where").focus();
+  });
+}
+
+async function submit(e) {
+  e.preventDefault();
+  const form = e.target;
+  const error = $("#post-error");
+  error.textContent = "";
+  const data = new FormData();
+  data.set("category", form.category.value);
+  data.set("text", form.text.value.trim());
+  data.set("lat", String(point.lat));
+  data.set("lon", String(point.lon));
+  for (const file of form.photo.files) data.append("photo", file, file.name);
+  const button = $("#post-submit");
+  button.disabled = true;
+  button.textContent = t("post.sending");
+  try {
+    const post = await api("POST", "/api/posts", { form: data });
+    form.reset();
+    point = null;
+    $("#dlg-post").close();
+    toast(t("post.sent"));
+    emit("post-created", post);
+  } catch (err) {
+    const fields = Object.entries(err.fields || {}).map(([k, v]) => `${k}: ${v}`);
+    error.textContent = [err.message, ...fields].join(" — ");
+  } finally {
+    button.disabled = false;
+    button.textContent = t("post.submit");
+  }
+}
