@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -186,3 +187,33 @@ async def test_bad_feed_parameters(client: httpx.AsyncClient, params: dict[str, 
     assert r.status_code == 422
     error = r.json()["error"]
     assert error["code"] == "invalid" and field in error["fields"] and error["message"]
+
+
+async def test_poles_and_antimeridian_work(client: httpx.AsyncClient, make_user: MakeUser) -> None:
+    user = await make_user()
+    points = [(90, 0), (-90, 180), (0, -180), (0, 180), (89.999, 179.999), (-89.9, -179.9), (45, 179.5)]
+    for at in points:
+        await new_post(client, user, at)
+    for lat, lon in points:
+        for radius in (1, 1000, 10_000):
+            body = await feed(client, lat=lat, lon=lon, radius_m=radius, limit=100)
+            # Every post at exactly this point is found, whatever the cover near the pole or date line.
+            assert any((i["lat"], i["lon"]) == (lat, lon) for i in body["items"]), (lat, lon, radius)
+            assert all(i["distance_m"] <= radius for i in body["items"])
+
+
+@pytest.mark.parametrize("estimate", [0, 3, 10**12])
+async def test_any_newest_id_estimate_gives_the_same_pages(
+    client: httpx.AsyncClient,
+    make_user: MakeUser,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+    estimate: int,
+) -> None:
+    user = await make_user()
+    ids = [(await new_post(client, user, offset(*JAKARTA, 31 * i, 23 * i)))["id"] for i in range(9)]
+    # A stale (too low) or wrong (too high) estimate of the newest id only costs extra windows.
+    monkeypatch.setattr(nearby, "WINDOW", 2)
+    monkeypatch.setattr(nearby.NewestId, "REFRESH_S", 10**9)
+    monkeypatch.setattr(nearby.newest_id, "_seen", {id(runtime.pool): (time.monotonic(), estimate)})
+    assert await page_through(client, limit=4) == ids[::-1]
