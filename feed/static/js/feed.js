@@ -18,7 +18,7 @@ let next = null;
 let loading = null; // the in-flight fetch, if any
 let buffered = []; // events that arrived while `loading`
 let openDetail = () => {};
-let generation = 0;
+let loadedKey = ""; // centre and filters of the list on screen
 
 export function initFeed({ onOpen }) {
   openDetail = onOpen;
@@ -59,33 +59,34 @@ export function fillFilters() {
   st.value = state.filters.status;
 }
 
-/** Subscribe (or move the subscription) for the current centre; the fetch follows `subscribed`. */
-export function subscribeNear() {
+/**
+ * Subscribe (or move the subscription) for the current centre. Every `subscribed` without `since` (first
+ * time, moved, after a resync) is followed by a fetch: a page fetched after the subscription started misses
+ * nothing. `early` is a page fetch already in flight (started at boot, before the socket was even open):
+ * it paints the list at once, and the fetch after `subscribed` then closes any gap between the two.
+ */
+export function subscribeNear({ early = null } = {}) {
   const live = state.live;
   const spec = { near: { lat: state.center.lat, lon: state.center.lon, radius_m: state.radius } };
+  if (early) reload(early);
   if (!live || !live.available) {
-    reload();
+    if (!early) reload();
     return;
   }
-  const mine = ++generation;
-  let fetched = false;
   live.subscribe(SUB_ID, spec, {
     onSubscribed: (seq, fresh) => {
-      if (fresh || !fetched) {
-        fetched = true;
-        reload();
-      }
+      if (fresh) reload();
     },
     onEvent: (msg) => onLiveEvent(msg),
   });
-  // A slow or absent gateway must not keep the first page from showing: fetch anyway after a moment
-  // (events that arrive later are applied on top; the fetch after `subscribed` repeats it if needed).
-  setTimeout(() => {
-    if (!fetched && mine === generation) {
-      fetched = true;
-      reload();
-    }
-  }, 1500);
+}
+
+/** The first page for where we look; start it early with prefetch() and hand it to subscribeNear(). */
+export function prefetch() {
+  const controller = new AbortController();
+  const promise = api("GET", "/api/feed", { query: feedQuery(), signal: controller.signal });
+  promise.catch(() => {}); // reported by reload(), which awaits it
+  return { controller, promise, center: { ...state.center, radius: state.radius } };
 }
 
 function feedQuery(before) {
@@ -100,32 +101,46 @@ function feedQuery(before) {
   };
 }
 
-/** Fetch the first page afresh and replace the list; events that arrive meanwhile are replayed after. */
-export async function reload() {
-  const controller = new AbortController();
+/**
+ * Fetch the first page afresh and bring the list to it (cards are updated in place, not rebuilt); events
+ * that arrive meanwhile are replayed on top. A newer reload supersedes an older one.
+ */
+export async function reload(started = null) {
+  const request = started || prefetch();
   if (loading) loading.abort();
-  loading = controller;
+  const mine = { abort: () => request.controller.abort() };
+  loading = mine;
   buffered = [];
   setBusy(true);
   let page;
   try {
-    page = await api("GET", "/api/feed", { query: feedQuery(), signal: controller.signal });
+    page = await request.promise;
   } catch (err) {
-    if (err.name === "AbortError") return;
-    if (loading === controller) loading = null;
+    if (loading !== mine) return;
+    loading = null;
     setBusy(false);
-    showError(err);
+    if (err.name !== "AbortError") showError(err);
     return;
   }
-  if (loading !== controller) return;
+  if (loading !== mine) return;
   loading = null;
   const pending = buffered;
   buffered = [];
-  for (const id of [...posts.keys()]) remove(id, { quiet: true });
+  const fresh = new Set(page.items.map((item) => item.id));
+  const key = JSON.stringify([request.center, state.filters]);
+  const same = key === loadedKey;
+  loadedKey = key;
+  // Same place and filters: posts below the first page stay if "load more" brought them. Otherwise the
+  // page decides what is on screen.
+  const floor = same && page.next ? Math.min(...fresh) : -Infinity;
+  const deeper = same && [...posts.keys()].some((id) => id < floor);
+  for (const [id, post] of [...posts]) {
+    if ((!fresh.has(id) && id >= floor) || !matches(post)) remove(id, { quiet: true });
+  }
   for (const item of page.items) upsert(item, { fromServer: true });
-  next = page.next;
+  if (!deeper) next = page.next;
   for (const msg of pending) applyEvent(msg);
-  state.loaded = { ...state.center }; // where the list on screen was fetched (tests and the bench wait for it)
+  state.loaded = { ...request.center }; // where the list on screen was fetched (tests and the bench wait for it)
   setBusy(false);
   renderMeta();
 }

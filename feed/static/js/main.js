@@ -4,7 +4,7 @@ import { api, token } from "./api.js";
 import { initAuth, openAuth, signOut, whoAmI } from "./auth.js";
 import { detailOnEvent, initDetail, openDetail, refreshDetail } from "./detail.js";
 import { $, clear, h, toast } from "./dom.js";
-import { fillFilters, initFeed, refreshCards, renderMeta, subscribeNear } from "./feed.js";
+import { fillFilters, initFeed, prefetch, refreshCards, renderMeta, subscribeNear } from "./feed.js";
 import { lang, LANGS, onLangChange, setLang, t, translate } from "./i18n.js";
 import { Live } from "./live.js";
 import * as mapView from "./map.js";
@@ -34,13 +34,12 @@ async function boot() {
   document.documentElement.lang = lang();
   translate();
   $("#lang-btn").lang = LANGS.find((l) => l !== lang());
-  const [config, categories, user] = await Promise.all([
-    api("GET", "/api/config").catch(() => ({})),
-    api("GET", "/api/categories").catch(() => ({ items: [] })),
-    whoAmI(),
-  ]);
+  // The first page is requested before anything else (the socket needs the config first): it paints the
+  // list as early as possible, and the fetch that follows the subscription closes any gap.
+  const early = prefetch();
+  const [config, user] = await Promise.all([api("GET", "/api/config").catch(() => ({})), whoAmI()]);
   state.config = config;
-  state.categories = Array.isArray(categories) ? categories : categories.items || categories.categories || config.categories || [];
+  state.categories = config.categories || (await api("GET", "/api/categories").catch(() => ({ items: [] }))).items || [];
   state.categoryByCode = new Map(state.categories.map((c) => [c.code, c]));
   state.user = user;
   if (config.feed && config.feed.default_radius_m) state.radius = config.feed.default_radius_m;
@@ -71,7 +70,7 @@ async function boot() {
 
   state.live.start();
   if (!state.live.available) startPolling();
-  subscribeNear();
+  subscribeNear({ early });
   subscribeModeration();
   renderAccount();
   route();
