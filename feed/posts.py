@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,8 +168,8 @@ async def _create(request: Request) -> JSONResponse:
     new = validate_new_post(data)
     # Photos are decoded, re-encoded and stored before the transaction: slow work never holds a row lock,
     # and a rejected photo leaves nothing in the database (stored variants are content-addressed and
-    # harmless if orphaned).
-    photos = [await _process_photo(runtime, upload) for upload in uploads]
+    # harmless if orphaned). They run side by side in the media process pool.
+    photos = await asyncio.gather(*(_process_photo(runtime, upload) for upload in uploads))
     pub_lat, pub_lon = public_position(new.category, new.lat, new.lon)
     async with runtime.pool.acquire() as conn, conn.transaction():
         post_id = await posts_db.insert(
