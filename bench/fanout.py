@@ -1,0 +1,283 @@
+"""Fan-out benchmark: warga against two peer baselines under the same load, in one run; then a geo run.
+
+Starts, each as its own process:
+  - warga (`warga serve`: HTTP API + gateway + relay, PostgreSQL, Redis unless --broker memory),
+  - baselines/baseline_broadcaster.py (encode/broadcaster on Starlette/uvicorn: the ecosystem's usual way),
+  - baselines/baseline_websockets.py (bare websockets broadcast(): about what Python can do at all),
+and drives each with baselines/fanout_load.py (the shared yardstick's load generator): N subscribers near one
+point, M messages at R per second; warga's are real posts created over HTTP (POST /api/posts), routed by geo
+cell, filtered exactly and sent per subscription.
+
+The geo run then opens 2,000 subscribers at random Jakarta points (radius 1 km), creates random posts over
+HTTP and checks every delivery against a brute-force expectation.
+
+Services: DATABASE_URL (a bench database is created on that server and dropped after) or an embedded
+PostgreSQL; REDIS_URL or a private redis-server. The last line is
+`fanout_ratio_vs_websockets=… fanout_ratio_vs_broadcaster=… p99_ratio_vs_websockets=…`.
+
+Usage: python bench/fanout.py [--clients 1000 --messages 300 --rate 120] [--broker redis|memory]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINES = ROOT / "bench" / "baselines"
+sys.path.insert(0, str(ROOT))
+
+from tests import services  # noqa: E402 - after the path fix above
+from warga.geo import distance_m  # noqa: E402
+
+JAKARTA = (-6.30, -6.10, 106.72, 106.95)
+FAR = (-6.9, 107.6)  # Bandung: the geo run's end marker
+PY = sys.executable
+
+
+def raise_nofile() -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 200_000), hard))
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"bench: {proc.args!r} exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise SystemExit(f"bench: {url} did not answer")
+
+
+def wait_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"bench: {proc.args!r} exited with {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"bench: port {port} did not open")
+
+
+@contextlib.contextmanager
+def process(command: list[str], env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(command, env=env, cwd=BASELINES, stdout=subprocess.DEVNULL)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def database() -> Iterator[str | None]:
+    """A fresh database on DATABASE_URL's server, or None (warga then runs its embedded PostgreSQL)."""
+    admin = os.environ.get("DATABASE_URL")
+    if not admin:
+        yield None
+        return
+    url = asyncio.run(services.create_database(admin))
+    try:
+        yield url
+    finally:
+        asyncio.run(services.drop_database(admin, url))
+
+
+@contextlib.contextmanager
+def redis(kind: str) -> Iterator[str | None]:
+    if kind == "memory":
+        yield None
+        return
+    with services.redis_server() as url:
+        yield url
+
+
+def load(mode: str, port: int, a: argparse.Namespace) -> dict[str, Any]:
+    command = [PY, str(BASELINES / "fanout_load.py"), mode, "--port", str(port), "--clients", str(a.clients)]
+    command += ["--messages", str(a.messages), "--rate", str(a.rate), "--sample-every", "5"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=600).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    print(json.dumps(result), flush=True)
+    return result
+
+
+# --- geo run ----------------------------------------------------------------------------------------
+
+
+async def geo_run(http_port: int, subscribers: int, posts: int, rate: float) -> tuple[float, dict[str, int]]:
+    import httpx
+    from websockets.asyncio.client import connect
+
+    rng = random.Random(2026)
+    base = f"http://127.0.0.1:{http_port}"
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        ws_url = (await http.get("/api/config")).json()["ws_url"]
+        handle = f"geo{time.time_ns() % 10**9}"
+        r = await http.post("/api/auth/register", json={"handle": handle, "password": "bench-password-123"})
+        r.raise_for_status()
+        http.headers["Authorization"] = f"Bearer {r.json()['token']}"
+        points = [(rng.uniform(*JAKARTA[:2]), rng.uniform(*JAKARTA[2:])) for _ in range(subscribers)]
+        got: list[list[int]] = [[] for _ in points]
+        ready = asyncio.Semaphore(0)
+        done = asyncio.Semaphore(0)
+        gate = asyncio.Semaphore(100)  # handshakes in flight
+
+        async def subscriber(i: int) -> None:
+            async with gate:
+                ws = await connect(ws_url, open_timeout=120, max_size=None, compression=None)
+                lat, lon = points[i]
+                await ws.send(
+                    json.dumps(
+                        {"type": "subscribe", "id": "s", "near": {"lat": lat, "lon": lon, "radius_m": 1000}}
+                    )
+                )
+                await ws.send(
+                    json.dumps(
+                        {
+                            "type": "subscribe",
+                            "id": "done",
+                            "near": {"lat": FAR[0], "lon": FAR[1], "radius_m": 100},
+                        }
+                    )
+                )
+                for _ in range(2):
+                    assert json.loads(await ws.recv())["type"] == "subscribed"
+            ready.release()
+            async for raw in ws:
+                message = json.loads(raw)
+                if message["sub"] == "done":
+                    break
+                got[i].append(message["post"]["id"])
+            done.release()
+            await ws.close()
+
+        tasks = [asyncio.create_task(subscriber(i)) for i in range(subscribers)]
+        for _ in tasks:
+            await asyncio.wait_for(ready.acquire(), 300)
+        made: list[tuple[int, float, float]] = []
+        t0 = time.perf_counter()
+        for k in range(posts):
+            if rng.random() < 0.6:  # most land near someone, some nowhere near anyone
+                lat, lon = rng.choice(points)
+                lat += rng.uniform(-0.012, 0.012)
+                lon += rng.uniform(-0.012, 0.012)
+            else:
+                lat, lon = rng.uniform(*JAKARTA[:2]), rng.uniform(*JAKARTA[2:])
+            body = {
+                "text": f"geo {k}",
+                "category": rng.choice(["flood", "traffic", "garbage"]),
+                "lat": lat,
+                "lon": lon,
+            }
+            r = await http.post("/api/posts", json=body)
+            r.raise_for_status()
+            post = r.json()
+            made.append((post["id"], post["lat"], post["lon"]))
+            await asyncio.sleep(max(0.0, t0 + (k + 1) / rate - time.perf_counter()))
+        (
+            await http.post(
+                "/api/posts", json={"text": "end", "category": "other", "lat": FAR[0], "lon": FAR[1]}
+            )
+        ).raise_for_status()
+        for _ in tasks:
+            await asyncio.wait_for(done.acquire(), 300)
+    stats = {
+        "subscribers": subscribers,
+        "posts": posts,
+        "expected": 0,
+        "missing": 0,
+        "extra": 0,
+        "duplicates": 0,
+    }
+    exact = 0
+    for i, (lat, lon) in enumerate(points):
+        want = [pid for pid, plat, plon in made if distance_m(lat, lon, plat, plon) <= 1000]
+        stats["expected"] += len(want)
+        stats["missing"] += len(set(want) - set(got[i]))
+        stats["extra"] += len(set(got[i]) - set(want))
+        stats["duplicates"] += len(got[i]) - len(set(got[i]))
+        exact += got[i] == want
+    return 100.0 * exact / subscribers, stats
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clients", type=int, default=1000)
+    ap.add_argument("--messages", type=int, default=300)
+    ap.add_argument("--rate", type=float, default=120)
+    ap.add_argument("--broker", choices=["redis", "memory"], default="redis")
+    ap.add_argument("--geo-subscribers", type=int, default=2000)
+    ap.add_argument("--geo-posts", type=int, default=300)
+    a = ap.parse_args()
+    raise_nofile()
+    results: dict[str, dict[str, Any]] = {}
+    data = Path(tempfile.mkdtemp(prefix="warga-bench-"))
+    try:
+        port = services.free_port()
+        with process([PY, str(BASELINES / "baseline_websockets.py"), str(port)]) as proc:
+            wait_port(port, proc)
+            results["websockets"] = load("websockets", port, a)
+        port = services.free_port()
+        uvicorn = [PY, "-m", "uvicorn", "baseline_broadcaster:app", "--port", str(port), "--loop", "uvloop"]
+        uvicorn += ["--http", "httptools", "--ws", "websockets", "--log-level", "warning"]
+        with process(uvicorn) as proc:
+            wait_port(port, proc)
+            results["broadcaster"] = load("broadcaster", port, a)
+        with database() as db, redis(a.broker) as redis_url:
+            port, ws_port = services.free_port(), services.free_port()
+            env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+            env.update(WARGA_DATA_DIR=str(data), WARGA_RATE_LIMITS="off", WARGA_WS_MAX_PER_IP="100000")
+            env.update(WARGA_LOG_LEVEL="warning", WARGA_PHOTO_WORKERS="1", WARGA_POOL_MAX="20")
+            if db:
+                env["DATABASE_URL"] = db
+            if redis_url:
+                env["REDIS_URL"] = redis_url
+            serve = [PY, "-c", "from warga.cli import main; main()", "serve", "--port", str(port)]
+            with process([*serve, "--ws-port", str(ws_port)], env) as proc:
+                wait_http(f"http://127.0.0.1:{port}/healthz", proc, 180)
+                results["warga"] = load("warga", port, a)
+                exact_pct, stats = asyncio.run(geo_run(port, a.geo_subscribers, a.geo_posts, 60))
+                print(
+                    json.dumps({"mode": "warga-geo", **stats, "exact_pct": round(exact_pct, 2)}), flush=True
+                )
+                print(f"geo_exact_pct={exact_pct:.2f}", flush=True)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    w, ws, b = results["warga"], results["websockets"], results["broadcaster"]
+    print(
+        f"fanout_ratio_vs_websockets={w['deliveries_per_s'] / ws['deliveries_per_s']:.2f} "
+        f"fanout_ratio_vs_broadcaster={w['deliveries_per_s'] / b['deliveries_per_s']:.2f} "
+        f"p99_ratio_vs_websockets={w['p99_ms'] / ws['p99_ms']:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
