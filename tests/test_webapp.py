@@ -11,7 +11,6 @@ Not here yet: "an official resolves it → the reporter sees the status" needs P
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import re
@@ -28,6 +27,7 @@ pytest_plugins = ["tests.webapp_fixtures"]
 OpenPage = Callable[..., Awaitable[Any]]
 MakeWebUser = Callable[..., Awaitable[Any]]
 Tab = Any
+REPLAY_MAX_EVENTS = 5  # WARGA_REPLAY_MAX_EVENTS of the test server (tests/webapp_fixtures.py)
 
 _spots = itertools.count(1)
 
@@ -94,8 +94,9 @@ async def test_post_with_photo_appears_live_then_upvote_and_hide(
     # A moderator hides it: it leaves Bima's screen live (and stays, marked, on the moderator's).
     on_m = card(m, text)
     await expect(on_m).to_have_count(1)
-    m.page.on("dialog", lambda d: asyncio.ensure_future(d.accept("spam")))
     await on_m.locator("button.mod-btn").click()
+    await m.page.fill("#hide-reason", "spam")
+    await m.page.click("#hide-submit")
     await expect(on_b).to_have_count(0)
     await expect(on_a).to_have_count(0)
     await expect(on_m.locator(".hidden-badge")).to_have_count(1)
@@ -155,6 +156,26 @@ async def test_reconnect_resumes_from_last_seq_without_gaps_or_doubles(
     await expect(card(b, "Setelah sambung")).to_have_count(1)
     await expect(card(b, "Saat putus")).to_have_count(1)
     await expect(card(b, "Sebelum putus")).to_have_count(1)
+
+
+async def test_resync_when_too_much_was_missed_refetches_the_list(
+    open_page: OpenPage, web_user: MakeWebUser, api: httpx.AsyncClient
+) -> None:
+    # The test server replays at most REPLAY_MAX_EVENTS events: missing more than that forces a resync.
+    here = spot()
+    alice, bima = await web_user(), await web_user()
+    b = await open_page(bima, at=here)
+    await b.page.evaluate("window.warga.state.live.suspend()")
+    sent_before = len(b.sent)
+    for i in range(REPLAY_MAX_EVENTS + 3):
+        await create_post(api, alice, f"Banyak laporan nomor {i}", here, "garbage")
+    await b.page.evaluate("window.warga.state.live.resume()")
+    await expect(card(b, "Banyak laporan nomor")).to_have_count(REPLAY_MAX_EVENTS + 3)
+    assert any(json.loads(f).get("type") == "resync" for f in b.received)
+    # After the resync the client subscribed afresh (no `since`) and refetched the list over HTTP.
+    again = [json.loads(f) for f in b.sent[sent_before:]]
+    near = [f for f in again if f.get("type") == "subscribe" and f.get("id") == "near"]
+    assert "since" in near[0] and "since" not in near[-1]
 
 
 async def test_token_goes_as_first_socket_message_never_in_the_url(

@@ -116,6 +116,8 @@ async def web_server(
         "WARGA_RATE_LIMITS": "off",
         "WARGA_PHOTO_WORKERS": "1",
         "WARGA_LOG_LEVEL": "warning",
+        # A small replay window, so a test can miss more than it and see the resync path.
+        "WARGA_REPLAY_MAX_EVENTS": "5",
     }
     log = data / "serve.log"
     proc = _start([*warga_command(), "serve"], env, log)
@@ -192,6 +194,7 @@ class Tab:
     page: Any
     errors: list[str] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)  # websocket frames the page sent
+    received: list[str] = field(default_factory=list)  # and those it received
     ws_urls: list[str] = field(default_factory=list)
 
 
@@ -232,6 +235,7 @@ async def open_page(browser: Any, web_server: WebServer) -> AsyncIterator[OpenPa
         def on_socket(ws: Any) -> None:
             tab.ws_urls.append(ws.url)
             ws.on("framesent", lambda payload: tab.sent.append(str(payload)))
+            ws.on("framereceived", lambda payload: tab.received.append(str(payload)))
 
         page.on("websocket", on_socket)
         await page.goto(web_server.url + "/")

@@ -152,12 +152,41 @@ function hideButton(post) {
   );
 }
 
+/** Ask a moderator why (a dialog, not window.prompt: labelled, translated, keyboard-friendly). */
+function askReason(post) {
+  const dlg = document.getElementById("dlg-hide");
+  const form = document.getElementById("hide-form");
+  const input = document.getElementById("hide-reason");
+  document.getElementById("hide-post").textContent = post.text.slice(0, 120);
+  input.value = "";
+  return new Promise((resolve) => {
+    const done = (value) => {
+      form.removeEventListener("submit", onSubmit);
+      document.getElementById("hide-cancel").removeEventListener("click", onCancel);
+      dlg.removeEventListener("close", onClose);
+      if (dlg.open) dlg.close();
+      resolve(value);
+    };
+    const onSubmit = (e) => {
+      e.preventDefault();
+      done(input.value.trim() || null);
+    };
+    const onCancel = () => done(null);
+    const onClose = () => done(null);
+    form.addEventListener("submit", onSubmit);
+    document.getElementById("hide-cancel").addEventListener("click", onCancel);
+    dlg.addEventListener("close", onClose);
+    dlg.showModal();
+    input.focus();
+  });
+}
+
 export async function setHidden(post, hide) {
   let json;
   if (hide) {
-    const reason = window.prompt(t("post.hide_reason"), "spam");
-    if (reason === null) return;
-    json = { reason: reason.trim() || "spam" };
+    const reason = await askReason(post);
+    if (!reason) return;
+    json = { reason };
   }
   try {
     const body = await api("POST", `/api/posts/${post.id}/${hide ? "hide" : "unhide"}`, { json });

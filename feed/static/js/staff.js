@@ -24,6 +24,7 @@ export function initStaff({ onOpen }) {
   $("#status-cancel").addEventListener("click", () => $("#dlg-status").close());
   on("post-patch", (patch) => patchLists(patch));
   on("post-replace", (post) => patchLists(post));
+  on("live-event", (msg) => msg.post && patchLists(msg.post));
   fillStaffSelects();
 }
 
