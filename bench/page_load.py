@@ -116,9 +116,8 @@ async def demo_server() -> AsyncIterator[str]:
     proc = _spawn([*warga_command(), "serve", "--demo"], env, log)
     url = f"http://127.0.0.1:{port}"
     try:
-        print(
-            f"starting warga serve --demo ({'database ' + database if database else 'embedded PostgreSQL'})…"
-        )
+        where = "a throwaway database on DATABASE_URL's server" if database else "an embedded PostgreSQL"
+        print(f"starting warga serve --demo on {where}…")
         async with httpx.AsyncClient() as client:
             deadline = time.monotonic() + 600
             while True:
@@ -147,7 +146,7 @@ async def launch(p: Any) -> Any:
     return await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-async def measure_once(browser: Any, url: str) -> tuple[float, float, float, int]:
+async def measure_once(browser: Any, url: str, breakdown: bool = False) -> tuple[float, float, float, int]:
     """(page KiB before photos, photo KiB, first post ms, request count) for one cold load."""
     context = await browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
     await context.route(TILES, lambda route: route.abort())
@@ -172,6 +171,11 @@ async def measure_once(browser: Any, url: str) -> tuple[float, float, float, int
             photo_bytes += size
         elif "openstreetmap.org" not in target:
             page_bytes += size
+    if breakdown:
+        for rid, size in sorted(sizes.items(), key=lambda kv: -kv[1]):
+            target = urls.get(rid, "")
+            if "/media/" not in target and "openstreetmap.org" not in target:
+                print(f"  {size / 1024:6.1f} KiB  {urlsplit(target).path}")
     await context.close()
     return page_bytes / 1024, photo_bytes / 1024, first_ms, len(sizes)
 
@@ -187,7 +191,7 @@ async def run(url: str | None, runs: int) -> None:
         await measure_once(browser, url)  # warm the server (imports, pools, caches); not counted
         results = []
         for i in range(runs):
-            kib, photos, ms, requests = await measure_once(browser, url)
+            kib, photos, ms, requests = await measure_once(browser, url, breakdown=i == runs - 1)
             results.append((kib, ms))
             print(
                 f"run {i + 1}: page {kib:.1f} KiB, photos {photos:.1f} KiB, {requests} requests, "
