@@ -270,6 +270,46 @@ async def test_language_follows_the_browser_and_switches(open_page: OpenPage) ->
     await expect(english.page.locator("#feed-h")).to_have_text("Laporan terdekat")
 
 
+async def test_every_string_exists_in_both_languages(open_page: OpenPage) -> None:
+    tab = await open_page(wait_live=False)
+    keys = await tab.page.evaluate(
+        """async () => {
+            const { STRINGS } = await import('/static/js/i18n.js');
+            const sorted = ([lang, d]) => [lang, Object.keys(d).sort()];
+            return Object.fromEntries(Object.entries(STRINGS).map(sorted));
+        }"""
+    )
+    assert set(keys) == {"id", "en"}
+    assert keys["id"] == keys["en"]
+    # And every key the page itself uses is in the dictionary.
+    used = await tab.page.evaluate(
+        """() => [...document.querySelectorAll('[data-i18n]')].map(el => el.dataset.i18n)
+            .concat([...document.querySelectorAll('[data-i18n-attr]')]
+              .flatMap(el => el.dataset.i18nAttr.split(';').map(p => p.split(':')[1])))"""
+    )
+    assert set(used) - set(keys["en"]) == set()
+
+
+async def test_report_location_chosen_on_the_map_by_keyboard(
+    open_page: OpenPage, web_user: MakeWebUser
+) -> None:
+    user = await web_user()
+    here = spot()
+    tab = await open_page(user, at=here)
+    page = tab.page
+    await page.click("#new-post")
+    await expect(page.locator("#post-where")).to_have_text(f"{here[0]:.5f}, {here[1]:.5f}")
+    await page.click("#post-pick")
+    await expect(page.locator("#dlg-post")).not_to_be_visible()
+    assert await page.evaluate("document.activeElement.id") == "map"
+    await page.keyboard.press("ArrowRight")  # pan east a little, then take the centre
+    await page.wait_for_function(f"() => window.warga.map.center().lng > {here[1] + 0.0005}")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#dlg-post")).to_be_visible()
+    lat, lon = (float(x) for x in (await page.locator("#post-where").inner_text()).split(","))
+    assert abs(lat - here[0]) < 0.001 and lon > here[1]
+
+
 async def test_phone_width_keyboard_and_labels(open_page: OpenPage, web_user: MakeWebUser) -> None:
     user = await web_user()
     tab = await open_page(user, at=spot(), viewport={"width": 360, "height": 740})

@@ -1,7 +1,7 @@
 // Every string the web app shows, in Bahasa Indonesia and English: the one dictionary file.
 // Category names come from the server (GET /api/categories carries both languages).
 
-const STRINGS = {
+export const STRINGS = {
   id: {
     "app.title": "warga — laporan warga Jakarta",
     "app.tagline": "Laporan warga di sekitar Anda, langsung",
@@ -70,7 +70,7 @@ const STRINGS = {
     "live.unavailable": "Pembaruan langsung tidak tersedia; memuat ulang berkala.",
     "map.label": "Peta laporan",
     "map.no_map": "Peta tidak tersedia; laporan tetap tampil di daftar.",
-    "map.pick_prompt": "Ketuk peta untuk memilih lokasi laporan.",
+    "map.pick_prompt": "Ketuk peta untuk memilih lokasi laporan (atau geser dengan panah lalu tekan Enter).",
     "post.new": "Buat laporan",
     "post.title": "Laporan baru",
     "post.category": "Kategori",
@@ -79,6 +79,8 @@ const STRINGS = {
     "post.text_hint": "maksimal 2000 karakter",
     "post.photo": "Foto (kamera atau berkas)",
     "post.photo_hint": "hingga 4 foto",
+    "post.too_many_photos": "Paling banyak 4 foto.",
+    "post.photo_too_big": "Foto {name} terlalu besar (maks. {mb} MB).",
     "post.location": "Lokasi",
     "post.location_here": "Lokasi saya",
     "post.location_map": "Pilih di peta",
@@ -211,7 +213,7 @@ const STRINGS = {
     "live.unavailable": "Live updates unavailable; refreshing periodically.",
     "map.label": "Map of reports",
     "map.no_map": "Map unavailable; reports still show in the list.",
-    "map.pick_prompt": "Tap the map to choose the report's location.",
+    "map.pick_prompt": "Tap the map to choose the report's location (or move it with the arrow keys and press Enter).",
     "post.new": "New report",
     "post.title": "New report",
     "post.category": "Category",
@@ -220,6 +222,8 @@ const STRINGS = {
     "post.text_hint": "at most 2000 characters",
     "post.photo": "Photo (camera or file)",
     "post.photo_hint": "up to 4 photos",
+    "post.too_many_photos": "At most 4 photos.",
+    "post.photo_too_big": "Photo {name} is too large (max {mb} MB).",
     "post.location": "Location",
     "post.location_here": "My location",
     "post.location_map": "Choose on map",

@@ -204,4 +204,4 @@ boot().catch((err) => {
 });
 
 // For tests and the curious: warga.state.live.drop() simulates a flaky network, suspend()/resume() an outage.
-window.warga = { state };
+window.warga = { state, map: mapView };

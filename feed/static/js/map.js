@@ -66,6 +66,18 @@ export function initMap(el, { center, radius, onOpen, onMoved }) {
       cb(e.latlng.lat, e.latlng.lng);
     }
   });
+  // Keyboard users pick too: pan with the arrow keys, Enter takes the centre (marked by a crosshair).
+  map.getContainer().addEventListener("keydown", (e) => {
+    if (picking && (e.key === "Enter" || e.key === " ")) {
+      e.preventDefault();
+      const c = map.getCenter();
+      const cb = picking;
+      stopPick();
+      cb(c.lat, c.lng);
+    } else if (picking && e.key === "Escape") {
+      stopPick();
+    }
+  });
   map.on("moveend", () => onMoved && onMoved(map.getCenter()));
   markersOpen = onOpen;
   return true;
@@ -139,4 +151,9 @@ export function stopPick() {
 
 export function invalidate() {
   if (map) map.invalidateSize();
+}
+
+/** The map's centre {lat, lng} (null without a map): tests and the console. */
+export function center() {
+  return map ? map.getCenter() : null;
 }

@@ -78,12 +78,23 @@ async function submit(e) {
   const form = e.target;
   const error = $("#post-error");
   error.textContent = "";
+  const files = [...form.photo.files];
+  const limits = (state.config && state.config.photos) || { max_count: 4, max_bytes: 15 * 1024 * 1024 };
+  if (files.length > limits.max_count) {
+    error.textContent = t("post.too_many_photos");
+    return;
+  }
+  const big = files.find((f) => f.size > limits.max_bytes);
+  if (big) {
+    error.textContent = t("post.photo_too_big", { name: big.name, mb: Math.round(limits.max_bytes / 1048576) });
+    return;
+  }
   const data = new FormData();
   data.set("category", form.category.value);
   data.set("text", form.text.value.trim());
   data.set("lat", String(point.lat));
   data.set("lon", String(point.lon));
-  for (const file of form.photo.files) data.append("photo", file, file.name);
+  for (const file of files) data.append("photo", file, file.name);
   const button = $("#post-submit");
   button.disabled = true;
   button.textContent = t("post.sending");
