@@ -22,6 +22,7 @@ async def test_seed_makes_posts_photos_votes_comments_through_the_api(
 ) -> None:
     summary = await demo.seed(runtime, posts=30, progress=False)
     assert len(summary.posts) == 30 and summary.photos > 0 and summary.votes > 0 and summary.comments > 0
+    assert summary.areas == 153  # the shipped Jakarta areas come with the demo
 
     async with runtime.pool.acquire() as conn:
         posts = await conn.fetch("SELECT * FROM posts ORDER BY id")
@@ -75,8 +76,10 @@ async def test_seed_if_empty_is_a_no_op_and_seeding_again_reuses_the_accounts(ru
     assert await demo.seed_if_empty(runtime) is False
     async with runtime.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM posts") == 3
-    await demo.seed(runtime, posts=2, progress=False)
+    again = await demo.seed(runtime, posts=2, progress=False)
+    assert again.areas == 0  # imported once only
     async with runtime.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM areas") == 153
         users = await conn.fetchval("SELECT count(*) FROM users")
         times = [r["created_at"] for r in await conn.fetch("SELECT created_at FROM posts ORDER BY id")]
     assert users == len(demo.CITIZENS) + len(demo.STAFF)

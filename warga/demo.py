@@ -1,8 +1,9 @@
 """The Jakarta demo: users, a few hundred reports around real places, photos, votes and comments.
 
 Everything is made through the HTTP API in-process, as users would make it, so posts, photos, events and
-counts are exactly real ones. Only two things go around the API, through db/: staff roles (there is no
-endpoint for them, on purpose) and backdating the posts over the last two weeks so the feed looks lived in.
+counts are exactly real ones. Only three things go around the API: staff roles (there is no endpoint for
+them, on purpose), the shipped Jakarta areas (imported like `warga areas import` does, when there are none
+yet), and backdating the posts over the last two weeks so the feed looks lived in.
 Deterministic: the same --posts gives the same reports, places, photos, votes and comments.
 """
 
@@ -22,10 +23,12 @@ from typing import Any
 import httpx
 from tqdm import tqdm
 
+from db import areas as areas_db
 from db import demo as demo_db
 from db import users as users_db
 from feed.app import build_app
 from media.demo_photos import demo_photo
+from warga import areas
 from warga.geo import EARTH_RADIUS_M
 
 SEED = 20240101
@@ -231,6 +234,7 @@ class Summary:
     comments: int = 0
     hidden: int = 0
     users: int = 0
+    areas: int = 0
 
 
 @dataclass(frozen=True)
@@ -313,6 +317,11 @@ async def seed(runtime: Any, posts: int = 300, *, progress: bool = True, seed: i
     """Create the demo through the API; prints the demo credentials. Returns what was made."""
     planned = plan(posts, len(CITIZENS), seed)
     summary = Summary()
+    async with runtime.pool.acquire() as conn:
+        # The Jakarta areas first, so that once posts are routed to areas the demo posts are too.
+        if await areas_db.count(conn) == 0:
+            result = await areas.import_file(conn, areas.demo_areas_path())
+            summary.areas = result.created
     async with _api(runtime) as api, _limits_paused(runtime):
         citizens = [await _account(api, runtime, h, CITIZEN_PASSWORD) for h in CITIZENS]
         staff = {role: await _account(api, runtime, h, pw, role) for h, pw, role in STAFF}
@@ -438,7 +447,8 @@ async def _post(api: httpx.AsyncClient, author: Account, item: PlannedPost) -> i
 def _print_credentials(summary: Summary) -> None:
     print(
         f"warga: demo seeded: {len(summary.posts)} posts, {summary.photos} photos, {summary.votes} votes, "
-        f"{summary.comments} comments, {summary.hidden} hidden as spam, {summary.users} users"
+        f"{summary.comments} comments, {summary.hidden} hidden as spam, {summary.users} users, "
+        f"{summary.areas} Jakarta areas imported"
     )
     print("warga: demo accounts (handle / password):")
     for handle, password, role in STAFF:
