@@ -48,15 +48,19 @@ class PhotoProcessor:
         # decoding, not queueing; waiting photos queue here, on the event loop, cancellable.
         self._slots = asyncio.Semaphore(self.workers)
         self.replacements = 0
+        self.in_flight = 0  # jobs handed to workers and not finished yet
+        self._stopped = False
 
     def start(self) -> None:
         with self._lock:
             if self._pool is None:
                 self._pool = self._new_pool()
+                self._stopped = False
 
     def stop(self) -> None:
         with self._lock:
             pool, self._pool = self._pool, None
+            self._stopped = True
         if pool is not None:
             _kill(pool)
 
@@ -69,38 +73,57 @@ class PhotoProcessor:
         """Validate and re-encode one photo in a worker; raises PhotoRejected (413/415/422) when refused."""
         pipeline.check_size(data, self.limits)  # before shipping a 100 MB body to another process
         for attempt in (1, 2):
+            # The retry runs alone in a one-off worker: the photo that broke the shared pool (maybe this
+            # one, maybe another) can then only break itself, never the bystanders retried with it.
+            solo = attempt == 2
             await self._slots.acquire()
             try:
-                future, generation = self._submit(data)
+                future, generation, pool = self._submit(data, solo)
             except BaseException:
                 self._slots.release()
                 raise
+            self.in_flight += 1
             # The slot frees when the worker is really done (or dead), even if our caller gave up waiting.
             future.add_done_callback(self._release_from(asyncio.get_running_loop()))
             try:
                 return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
             except TimeoutError:
-                log.warning("photo worker timed out after %.1f s; replacing the pool", self.timeout_s)
-                self._replace(generation)
+                log.warning("photo worker timed out after %.1f s; killing it", self.timeout_s)
+                if solo:
+                    _kill(pool)
+                else:
+                    self._replace(generation)
                 raise PhotoRejected(
                     422, "photo_timeout", "The photo took too long to process; try a smaller photo."
                 ) from None
             except BrokenProcessPool:
-                log.warning("photo worker died (attempt %d); replacing the pool", attempt)
-                self._replace(generation)
+                log.warning("photo worker died (attempt %d)", attempt)
+                if not solo:
+                    self._replace(generation)
+            finally:
+                if solo:
+                    pool.shutdown(wait=False)
         raise PhotoRejected(422, "photo_failed", "The photo could not be processed; it may be damaged.")
 
     def _release_from(self, loop: asyncio.AbstractEventLoop) -> Callable[[Any], object]:
-        return lambda _: loop.call_soon_threadsafe(self._slots.release)
+        return lambda _: loop.call_soon_threadsafe(self._job_done)
 
-    def _submit(self, data: bytes) -> tuple[Future[ProcessedPhoto], int]:
+    def _job_done(self) -> None:
+        self.in_flight -= 1
+        self._slots.release()
+
+    def _submit(self, data: bytes, solo: bool) -> tuple[Future[ProcessedPhoto], int, ProcessPoolExecutor]:
         for _ in range(2):
             with self._lock:
+                if self._pool is None and self._stopped:
+                    raise PhotoRejected(503, "photo_unavailable", "Photo processing is shutting down; retry.")
                 if self._pool is None:
                     raise RuntimeError("PhotoProcessor.start() first")
                 pool, generation = self._pool, self._generation
+            if solo:
+                pool = self._new_pool(workers=1)
             try:
-                return pool.submit(self._work, data, self.limits), generation
+                return pool.submit(self._work, data, self.limits), generation, pool
             except (BrokenProcessPool, RuntimeError):
                 self._replace(generation)  # broke (or was replaced) between our jobs
         raise PhotoRejected(422, "photo_failed", "The photo service is restarting; try again.")
@@ -116,13 +139,13 @@ class PhotoProcessor:
             self.replacements += 1
         _kill(old)
 
-    def _new_pool(self) -> ProcessPoolExecutor:
+    def _new_pool(self, workers: int = 0) -> ProcessPoolExecutor:
         # forkserver: workers fork from a clean single-threaded server that preloaded Pillow, not from this
         # process with its event loop, threads and sockets.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["media.pipeline"])
         return ProcessPoolExecutor(
-            max_workers=self.workers,
+            max_workers=workers or self.workers,
             mp_context=context,
             initializer=_worker_init,
             initargs=(self.memory_limit,),
