@@ -79,6 +79,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sockets", type=int, default=10_000)
     ap.add_argument("--baseline", action="store_true")
+    ap.add_argument("--no-subscribe", action="store_true", help="connect only, like the bare baseline")
+    ap.add_argument("--uvloop", action="store_true", help="run warga under uvloop's event loop policy")
     a = ap.parse_args()
     raise_nofile()
     if a.baseline:
@@ -96,13 +98,18 @@ def main() -> None:
             env.update(WARGA_PHOTO_WORKERS="1")
             if db:
                 env["DATABASE_URL"] = db
-            serve = [PY, "-c", "from warga.cli import main; main()", "serve", "--port", str(port)]
+            boot = "import uvloop; uvloop.install(); " if a.uvloop else ""
+            serve = [PY, "-c", boot + "from warga.cli import main; main()", "serve", "--port", str(port)]
             with process([*serve, "--ws-port", str(ws_port)], env) as proc:
                 wait_http(f"http://127.0.0.1:{port}/healthz", proc, 180)
                 url = f"ws://127.0.0.1:{ws_port}/ws"
                 t0 = time.perf_counter()
-                per = asyncio.run(measure(proc.pid, url, a.sockets, True))
-                print(f"sockets={a.sockets} subscribed=1 seconds={time.perf_counter() - t0:.1f}", flush=True)
+                per = asyncio.run(measure(proc.pid, url, a.sockets, not a.no_subscribe))
+                print(
+                    f"sockets={a.sockets} subscribed={int(not a.no_subscribe)} uvloop={int(a.uvloop)} "
+                    f"seconds={time.perf_counter() - t0:.1f}",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(data, ignore_errors=True)
     print(f"kib_per_socket={per:.1f}")

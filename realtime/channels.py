@@ -7,6 +7,7 @@ radius) that cover its disk; the cover is a superset and the gateway's exact fil
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 
 from warga import geo
@@ -16,7 +17,8 @@ MODERATION = "moderation"
 
 
 def cell(res: int, cell_id: int) -> str:
-    return f"cell:{res}:{cell_id}"
+    # Interned: thousands of subscriptions share a neighbourhood's cells, and so share these strings.
+    return sys.intern(f"cell:{res}:{cell_id}")
 
 
 def area(area_id: int) -> str:
@@ -34,6 +36,6 @@ def for_event(lat: float | None, lon: float | None, area_ids: Iterable[int]) -> 
     return names
 
 
-def for_near(lat: float, lon: float, radius_m: float) -> list[str]:
+def for_near(lat: float, lon: float, radius_m: float) -> tuple[str, ...]:
     res = geo.resolution_for(radius_m)
-    return [cell(res, c) for c in geo.cover(lat, lon, radius_m, res)]
+    return tuple(cell(res, c) for c in geo.cover(lat, lon, radius_m, res))

@@ -47,7 +47,9 @@ class Gateway:
         self._pool = pool
         self._broker = broker
         self._server: Server | None = None
-        self._subs: dict[str, set[Sub]] = {}  # channel -> subscriptions listening on it
+        # channel -> subscriptions listening on it. A list, not a set: a busy cell has hundreds of listeners
+        # and a list costs a third of the memory; removal is linear but rare next to delivery.
+        self._subs: dict[str, list[Sub]] = {}
         self._live: set[str] = set()  # channels the broker has confirmed
         self._broker_lock = asyncio.Lock()
         self._clients: set[Client] = set()
@@ -240,7 +242,7 @@ class Gateway:
 
     async def _attach(self, sub: Sub) -> None:
         for name in sub.channels:
-            self._subs.setdefault(name, set()).add(sub)
+            self._subs.setdefault(name, []).append(sub)
         async with self._broker_lock:
             new = [n for n in sub.channels if n in self._subs and n not in self._live]
             await self._broker.subscribe(new)
@@ -249,8 +251,8 @@ class Gateway:
     async def _detach(self, sub: Sub) -> None:
         for name in sub.channels:
             listeners = self._subs.get(name)
-            if listeners is not None:
-                listeners.discard(sub)
+            if listeners is not None and sub in listeners:
+                listeners.remove(sub)
                 if not listeners:
                     del self._subs[name]
         async with self._broker_lock:

@@ -48,7 +48,7 @@ class Auth:
     token: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Subscribe:
     id: str
     kind: str  # "near", "area" or "moderation"

@@ -16,7 +16,7 @@ from warga.geo import distance_m
 RATE_BURST, RATE_PER_S = 50.0, 20.0
 
 
-@dataclass
+@dataclass(slots=True)
 class User:
     id: int
     role: str
@@ -29,6 +29,8 @@ class User:
 
 class Bucket:
     """Token bucket for incoming messages."""
+
+    __slots__ = ("at", "tokens")
 
     def __init__(self) -> None:
         self.tokens = RATE_BURST
@@ -44,7 +46,7 @@ class Bucket:
         return True
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Client:
     conn: Any  # websockets.asyncio.server.ServerConnection
     ip: str
@@ -81,12 +83,13 @@ class Sub:
         self.last_seq = 0
         # Events that arrive while the subscription replays from PostgreSQL wait here; None once live.
         self.buffer: list[Event] | None = []
+        self.channels: tuple[str, ...]
         if request.kind == "near":
             self.channels = channels.for_near(request.lat, request.lon, request.radius_m)
         elif request.kind == "area":
-            self.channels = [channels.area(request.area_id)]
+            self.channels = (channels.area(request.area_id),)
         else:
-            self.channels = [channels.MODERATION]
+            self.channels = (channels.MODERATION,)
 
     def matches(self, ev: Event) -> bool:
         if ev.hidden and not self.sees_hidden and ev.type != "post.hidden":
