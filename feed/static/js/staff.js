@@ -83,7 +83,9 @@ export async function loadInbox() {
       ...items.map((p) => postCard(p, { prefix: "i", onOpen: openDetail, overdue: p.overdue, extra: statusButton })),
     );
     if (!items.length) msg.textContent = t("official.empty");
-    subscribeAreas(res.areas || (state.user && state.user.areas) || []);
+    // Live: the areas the inbox says it covers (or the user's), else at least those of the reports in it.
+    const fromItems = [...new Set(items.map((p) => p.area_id).filter((a) => a !== null && a !== undefined))];
+    subscribeAreas(res.areas || (state.user && state.user.areas) || fromItems);
   } catch (err) {
     msg.textContent = "";
     unavailable(box, err);
@@ -94,12 +96,15 @@ const reloadInbox = debounce(() => {
   if (!$("#view-inbox").hidden) loadInbox();
 }, 300);
 
+const MAX_AREA_SUBS = 15; // the gateway allows 20 subscriptions per socket; leave room for near + moderation
+
 function subscribeAreas(areas) {
   const live = state.live;
   if (!live || !live.available) return;
   for (const a of areas) {
     const id = typeof a === "object" ? a.id : a;
     if (id === undefined || areaSubs.has(id)) continue;
+    if (areaSubs.size >= MAX_AREA_SUBS) break;
     areaSubs.add(id);
     live.subscribe(`area:${id}`, { area: id }, { onEvent: reloadInbox, onSubscribed: () => {} });
   }
