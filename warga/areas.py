@@ -568,7 +568,7 @@ async def import_command(runtime: Any, path: Path | str) -> None:
 
 
 def demo_areas_path() -> Path:
-    """The approximate Jakarta areas shipped with warga (see warga/data/README.md)."""
+    """The approximate Jakarta areas shipped with warga (made by warga/data/generate_jakarta_areas.py)."""
     return Path(__file__).parent / "data" / "jakarta_areas.geojson"
 
 
