@@ -73,6 +73,7 @@ async def test_post_with_photo_appears_live_then_upvote_and_hide(
         "#post-photo",
         files=[{"name": "banjir.jpg", "mimeType": "image/jpeg", "buffer": demo_photo("flood", 7)}],
     )
+    await expect(a.page.locator("#post-previews img")).to_have_count(1)
     await a.page.click("#post-submit")
     await expect(a.page.locator("#dlg-post")).not_to_be_visible()
 

@@ -15,6 +15,7 @@ export function initPostForm() {
   $("#post-here").addEventListener("click", useMyLocation);
   $("#post-pick").addEventListener("click", pickOnMap);
   $("#post-cancel").addEventListener("click", () => $("#dlg-post").close());
+  $("#post-photo").addEventListener("change", showPreviews);
   fillCategories();
 }
 
@@ -39,6 +40,15 @@ export function openPostForm() {
   showPoint();
   $("#dlg-post").showModal();
   $("#post-category").focus();
+}
+
+let previewUrls = [];
+
+function showPreviews() {
+  for (const url of previewUrls) URL.revokeObjectURL(url);
+  const files = [...$("#post-photo").files].slice(0, 4);
+  previewUrls = files.map((f) => URL.createObjectURL(f));
+  clear($("#post-previews")).append(...previewUrls.map((url, i) => h("img", { src: url, alt: files[i].name })));
 }
 
 function showPoint() {
@@ -101,6 +111,7 @@ async function submit(e) {
   try {
     const post = await api("POST", "/api/posts", { form: data });
     form.reset();
+    showPreviews();
     point = null;
     $("#dlg-post").close();
     toast(t("post.sent"));
