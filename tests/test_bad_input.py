@@ -171,7 +171,7 @@ async def test_photo_field_must_be_a_file_and_fields_not_files(
         "/api/posts", files={**_form(), "photo": (None, "not a file")}, headers=user.headers
     )
     assert_error(r, 422, "invalid", "photo")
-    files = {**_form(), "text": ("t.txt", b"hello", "text/plain")}
+    files: dict[str, Any] = {**_form(), "text": ("t.txt", b"hello", "text/plain")}
     assert_error(await client.post("/api/posts", files=files, headers=user.headers), 422, "invalid", "text")
     assert await counts(runtime) == before
 

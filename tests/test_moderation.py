@@ -39,9 +39,9 @@ async def test_hidden_post_visibility_per_role(
     )
     post = await new_post(client, author)
     await comment(client, other, post["id"])
-    visible = {"get": 200, "hidden": False, "feed": [False], "comments": 200}
-    gone = {"get": 404, "hidden": None, "feed": [], "comments": 404}
-    shown_hidden = {"get": 200, "hidden": True, "feed": [True], "comments": 200}
+    visible: dict[str, Any] = {"get": 200, "hidden": False, "feed": [False], "comments": 200}
+    gone: dict[str, Any] = {"get": 404, "hidden": None, "feed": [], "comments": 404}
+    shown_hidden: dict[str, Any] = {"get": 200, "hidden": True, "feed": [True], "comments": 200}
     for who in (None, author, other, moderator):
         assert await seen_by(client, who, post["id"]) == visible
 
