@@ -74,7 +74,10 @@ async def test_post_with_photo_appears_live_then_upvote_and_hide(
         files=[{"name": "banjir.jpg", "mimeType": "image/jpeg", "buffer": demo_photo("flood", 7)}],
     )
     await expect(a.page.locator("#post-previews img")).to_have_count(1)
-    await a.page.click("#post-submit")
+    async with a.page.expect_request(lambda r: r.url.endswith("/api/posts") and r.method == "POST") as sent:
+        await a.page.click("#post-submit")
+    # Retries after a network failure reuse this key (issue 6 makes the server honour it).
+    assert len((await sent.value).headers.get("idempotency-key", "")) >= 32
     await expect(a.page.locator("#dlg-post")).not_to_be_visible()
 
     # Bima sees it arrive, without a reload, with its photo (blurhash placeholder under the thumbnail).

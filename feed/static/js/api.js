@@ -32,11 +32,17 @@ export function setToken(value) {
   }
 }
 
+/** A fresh Idempotency-Key (issue 6): a retry after a network failure reuses it, so nothing is posted twice. */
+export function newIdempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /**
  * api("GET", "/api/feed", {query}) / api("POST", path, {json}) / api("POST", path, {form: FormData}).
  * Resolves with the parsed JSON (null for 204); rejects with ApiError (status 0 = network failure).
  */
-export async function api(method, path, { query, json, form, signal } = {}) {
+export async function api(method, path, { query, json, form, signal, headers: extra } = {}) {
   let url = path;
   if (query) {
     const params = new URLSearchParams();
@@ -46,7 +52,7 @@ export async function api(method, path, { query, json, form, signal } = {}) {
     const qs = params.toString();
     if (qs) url += "?" + qs;
   }
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", ...(extra || {}) };
   const tok = token();
   if (tok) headers.Authorization = "Bearer " + tok;
   let body;

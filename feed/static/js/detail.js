@@ -1,6 +1,6 @@
 // One report in a dialog: photos, upvote, status timeline, comments (live while it is open).
 
-import { api } from "./api.js";
+import { api, newIdempotencyKey } from "./api.js";
 import { photoView, voteButton } from "./cards.js";
 import { $, clear, h, toast } from "./dom.js";
 import { categoryName, formatDate, statusName, t, timeAgo } from "./i18n.js";
@@ -9,6 +9,7 @@ import { emit, on, state } from "./state.js";
 let current = null; // the post shown
 let comments = [];
 let timeline = null; // null = the timeline endpoint is not there yet
+let pendingComment = null; // {text, key} of a comment whose sending failed on the network
 
 export function initDetail() {
   const dlg = $("#dlg-detail");
@@ -186,12 +187,19 @@ async function sendComment(e) {
   const button = e.submitter || $("#comment-form button");
   button.disabled = true;
   try {
-    const c = await api("POST", `/api/posts/${current.id}/comments`, { json: { text } });
+    // One key per comment text: resending the same text after a network failure is the same comment.
+    if (!pendingComment || pendingComment.text !== text) pendingComment = { text, key: newIdempotencyKey() };
+    const c = await api("POST", `/api/posts/${current.id}/comments`, {
+      json: { text },
+      headers: { "Idempotency-Key": pendingComment.key },
+    });
+    pendingComment = null;
     if (!comments.some((x) => x.id === c.id)) comments.push(c);
     input.value = "";
     renderComments();
   } catch (err) {
-    toast(t("common.error", { message: err.message }), "error");
+    if (err.status !== 0) pendingComment = null;
+    toast(err.status === 0 ? t("common.offline") : t("common.error", { message: err.message }), "error");
   } finally {
     button.disabled = false;
   }

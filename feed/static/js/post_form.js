@@ -1,7 +1,7 @@
 // The "new report" form: category, text, photos (camera or file), and a location from the browser or a
 // tap on the map. Sent as multipart to POST /api/posts.
 
-import { api } from "./api.js";
+import { api, newIdempotencyKey } from "./api.js";
 import { $, clear, h, toast } from "./dom.js";
 import { categoryName, t } from "./i18n.js";
 import * as mapView from "./map.js";
@@ -9,6 +9,7 @@ import { emit, state } from "./state.js";
 import { locate } from "./where.js";
 
 let point = null; // {lat, lon} chosen for the report
+let retryKey = null; // kept only after a network failure: the retry of the same report reuses it
 
 export function initPostForm() {
   $("#post-form").addEventListener("submit", submit);
@@ -109,7 +110,10 @@ async function submit(e) {
   button.disabled = true;
   button.textContent = t("post.sending");
   try {
-    const post = await api("POST", "/api/posts", { form: data });
+    const key = retryKey || newIdempotencyKey();
+    retryKey = key;
+    const post = await api("POST", "/api/posts", { form: data, headers: { "Idempotency-Key": key } });
+    retryKey = null;
     form.reset();
     showPreviews();
     point = null;
@@ -117,8 +121,9 @@ async function submit(e) {
     toast(t("post.sent"));
     emit("post-created", post);
   } catch (err) {
+    if (err.status !== 0) retryKey = null; // the server answered: a corrected report is a new one
     const fields = Object.entries(err.fields || {}).map(([k, v]) => `${k}: ${v}`);
-    error.textContent = [err.message, ...fields].join(" — ");
+    error.textContent = [err.status === 0 ? t("common.offline") : err.message, ...fields].join(" — ");
   } finally {
     button.disabled = false;
     button.textContent = t("post.submit");
