@@ -13,16 +13,16 @@ from warga.geo import EARTH_RADIUS_M
 # timestamps and formatting them again in Python (see docs/bench-feed.md).
 ISO_UTC = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 
-# Everything post_json needs, in one row: the author's handle and the photos as a JSON array in order;
-# created_at and updated_at come as ISO text.
+# Everything post_json needs, in one row: the author's handle and the photos as a JSON array in order
+# (NULL when there are none: nothing to decode); created_at and updated_at come as ISO text.
 POST_COLUMNS = f"""p.id, p.author_id, u.handle AS author_handle, p.text, p.category, p.lat, p.lon,
     p.pub_lat, p.pub_lon, p.status, p.area_id, p.vote_count, p.comment_count,
     {ISO_UTC.format("p.created_at")} AS created_at, {ISO_UTC.format("p.updated_at")} AS updated_at,
     p.deleted_at, p.hidden_at, p.hidden_reason, p.held_at,
-    COALESCE((SELECT jsonb_agg(jsonb_build_object('width', ph.width, 'height', ph.height,
-                                                  'blurhash', ph.blurhash, 'variants', ph.variants)
-                               ORDER BY ph.position)
-              FROM photos ph WHERE ph.post_id = p.id), '[]'::jsonb) AS photos"""
+    (SELECT jsonb_agg(jsonb_build_object('width', ph.width, 'height', ph.height,
+                                         'blurhash', ph.blurhash, 'variants', ph.variants)
+                      ORDER BY ph.position)
+     FROM photos ph WHERE ph.post_id = p.id) AS photos"""
 
 
 async def insert(

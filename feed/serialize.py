@@ -47,7 +47,7 @@ def post_json(row: Mapping[str, Any], storage: Any) -> dict[str, Any]:
         "updated_at": row["updated_at"],
         "votes": row["vote_count"],
         "comments": row["comment_count"],
-        "photos": [photo_json(p, storage) for p in row["photos"]],
+        "photos": [photo_json(p, storage) for p in row["photos"] or ()],
         "hidden": row["hidden_at"] is not None,
         "area_id": row["area_id"],
     }
