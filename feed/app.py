@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from feed import (
     accounts,
+    areas,
     categories,
     comments,
     media_routes,
@@ -31,6 +32,7 @@ from feed.errors import (
     unexpected_handler,
 )
 from feed.middleware import BodyLimit
+from feed.observability import Observability, metrics_endpoint
 
 
 def routes() -> list[BaseRoute]:
@@ -58,7 +60,10 @@ def routes() -> list[BaseRoute]:
         Route("/api/comments/{id}/unhide", moderation.unhide_comment, methods=["POST"]),
         Route("/api/moderation/log", moderation.log, methods=["GET"]),
         Route("/media/{key:path}", media_routes.media, methods=["GET"]),
+        Route("/api/areas", areas.lookup, methods=["GET"]),
+        Route("/api/areas/{id}", areas.detail, methods=["GET"]),
         Route("/openapi.json", openapi.spec, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         *webapp.routes(),
     ]
 
@@ -74,7 +79,10 @@ def build_app(runtime: Any) -> Starlette:
     app = Starlette(
         routes=routes(),
         exception_handlers=handlers,
-        middleware=[Middleware(BodyLimit, limit=runtime.settings.max_upload_bytes)],
+        middleware=[
+            Middleware(Observability),
+            Middleware(BodyLimit, limit=runtime.settings.max_upload_bytes),
+        ],
     )
     app.state.runtime = runtime
     return app

@@ -402,6 +402,78 @@ for _kind, _schema in (("posts", "Post"), ("comments", "Comment")):
             ),
         }
 
+# Areas (officials issue).
+AREA_SCHEMA = {
+    "Area": {
+        "type": "object",
+        "required": ["id", "name", "level", "code", "parent_id", "population"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "level": {
+                "enum": ["provinsi", "kota", "kabupaten", "kecamatan", "kelurahan", "desa", "rw", "rt"]
+            },
+            "code": {"type": ["string", "null"]},
+            "parent_id": {"type": ["integer", "null"]},
+            "population": {"type": ["integer", "null"]},
+        },
+    },
+}
+AREA_PATHS = {
+    "/api/areas": {
+        "get": _op(
+            "The areas containing a point, deepest first (kelurahan, kecamatan, kota); empty outside all",
+            {
+                "200": _json(
+                    {"type": "object", "properties": {"items": {"type": "array", "items": _ref("Area")}}}
+                ),
+                **_errors(422),
+            },
+            params=[
+                _query("lat", {"type": "number", "minimum": -90, "maximum": 90}, "Latitude", True),
+                _query("lon", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude", True),
+            ],
+            tag="areas",
+        )
+    },
+    "/api/areas/{id}": {
+        "parameters": [_ID],
+        "get": _op(
+            "One area with its bounding box, GeoJSON geometry, parent and children",
+            {
+                "200": _json(
+                    {
+                        "allOf": [
+                            _ref("Area"),
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "bbox": {"type": ["object", "null"]},
+                                    "geometry": {"type": ["object", "null"], "description": "GeoJSON"},
+                                    "parent": {"anyOf": [_ref("Area"), {"type": "null"}]},
+                                    "children": {"type": "array", "items": _ref("Area")},
+                                },
+                            },
+                        ]
+                    }
+                ),
+                **_errors(404),
+            },
+            tag="areas",
+        ),
+    },
+}
+
+SCHEMAS.update(AREA_SCHEMA)
+PATHS.update(AREA_PATHS)
+PATHS["/metrics"] = {
+    "get": _op(
+        "Prometheus metrics (text exposition format)",
+        {"200": {"description": "metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}},
+        tag="meta",
+    )
+}
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {

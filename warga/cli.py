@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--password", default=None, help="default: $WARGA_NEW_PASSWORD or a prompt")
     p.set_defaults(run=_user_create_command)
 
+    areas_sub = sub.add_parser("areas", help="Manage administrative areas.").add_subparsers(title="areas")
+    p = areas_sub.add_parser("import", help="Import a GeoJSON FeatureCollection of areas (all or nothing).")
+    p.add_argument("file", help="e.g. warga/data/jakarta_areas.geojson")
+    p.set_defaults(run=_areas_import_command)
+
     p = command("seed-demo", _seed_demo_command, "Seed a few hundred demo reports around Jakarta.")
     p.add_argument("--posts", type=int, default=300)
     return parser
@@ -148,3 +153,10 @@ async def _seed_demo_command(settings: Settings, args: argparse.Namespace) -> No
 
     async with Runtime(settings, Parts(gateway=False, relay=False)) as runtime:
         await seed(runtime, posts=args.posts)
+
+
+async def _areas_import_command(settings: Settings, args: argparse.Namespace) -> None:
+    from warga.areas import import_command
+
+    async with Runtime(settings, Parts(web=False, gateway=False, relay=False)) as runtime:
+        await import_command(runtime, args.file)
