@@ -234,7 +234,7 @@ def _fresh(image: Image.Image) -> Image.Image:
 
 def _encode(image: Image.Image, quality: int) -> Variant:
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=quality, optimize=True, progressive=True)
+    image.save(out, "JPEG", quality=quality, optimize=True)
     return Variant(out.getvalue(), "image/jpeg", image.width, image.height)
 
 
