@@ -133,6 +133,10 @@ class Gateway:
                     await self._on_message(client, protocol.parse(raw))
                 except ProtocolError as err:
                     self._send_json(client, err.as_message())
+                except _DB_ERRORS as exc:
+                    # The database is down or restarting: say so; the socket and its subscriptions live on.
+                    log.warning("database unavailable for a socket message: %s", type(exc).__name__)
+                    self._send_json(client, {"type": "error", "code": "unavailable", "message": "Try again."})
         except ConnectionClosed:
             pass
         finally:
