@@ -85,6 +85,20 @@ class PhotoProcessor:
         pool = self._pool
         return [] if pool is None else list(getattr(pool, "_processes", {}) or {})
 
+    async def locate(self, data: bytes) -> tuple[float, float] | None:
+        """The photo's EXIF GPS position (lat, lon) or None, read in a worker without decoding pixels."""
+        pipeline.check_size(data, self.limits)
+        loop = asyncio.get_running_loop()
+        pool = self._pool
+        if pool is None:
+            raise PhotoRejected(503, "photo_unavailable", "Photo processing is not running; retry.")
+        try:
+            future = pool.submit(pipeline.locate, data, self.limits)
+            return await asyncio.wait_for(asyncio.wrap_future(future, loop=loop), self.timeout_s)
+        except (BrokenProcessPool, TimeoutError, RuntimeError):  # RuntimeError: pool replaced meanwhile
+            # Header parsing does not hang or crash in practice; if it did, process() deals with the pool.
+            raise PhotoRejected(422, "photo_failed", "The photo could not be read.") from None
+
     async def process(self, data: bytes) -> ProcessedPhoto:
         """Validate and re-encode one photo in a worker; raises PhotoRejected (413/415/422) when refused."""
         pipeline.check_size(data, self.limits)  # before shipping a 100 MB body to another process

@@ -458,3 +458,20 @@ async def test_api_answers_while_large_photos_are_processed(
         await asyncio.sleep(0.001)  # in-process HTTP never waits on a socket; yield as a server would
     assert answered_while_busy >= 1
     assert all(job.result().variants["display"].width == 1280 for job in jobs)
+
+
+# -- location from the photo (read before stripping, without decoding pixels) ------------------------------
+
+
+async def test_locate_reads_gps_from_the_header(processor: PhotoProcessor) -> None:
+    assert await processor.locate(samples.phone_jpeg(8, size=(2400, 1800))) == pytest.approx(
+        samples.JAKARTA, abs=1e-5
+    )
+    assert await processor.locate(samples.phone_jpeg(gps=None)) is None
+    heic = samples.encode(samples.pattern(), "HEIF", exif=samples.exif_bytes(1, (-6.3, 106.9)))
+    assert await processor.locate(heic) == pytest.approx((-6.3, 106.9), abs=1e-5)
+    for name in ("GIF", "0 bytes", "PNG claiming 50,000 x 50,000"):
+        data, status = samples.bad_inputs()[name]
+        with pytest.raises(PhotoRejected) as refused:
+            await processor.locate(data)
+        assert refused.value.status == status
