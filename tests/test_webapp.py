@@ -314,6 +314,16 @@ async def test_report_location_chosen_on_the_map_by_keyboard(
     assert abs(lat - here[0]) < 0.001 and lon > here[1]
 
 
+async def test_the_report_form_names_the_area_of_the_chosen_place(
+    open_page: OpenPage, web_user: MakeWebUser, web_areas: None
+) -> None:
+    user = await web_user()
+    tab = await open_page(user, at=(-6.1754, 106.8272), locale="id-ID")  # Monas
+    await tab.page.click("#new-post")
+    await expect(tab.page.locator("#post-area")).to_contain_text("Kelurahan Gambir")
+    await expect(tab.page.locator("#post-area")).to_contain_text("Jakarta Pusat")
+
+
 async def test_phone_width_keyboard_and_labels(open_page: OpenPage, web_user: MakeWebUser) -> None:
     user = await web_user()
     tab = await open_page(user, at=spot(), viewport={"width": 360, "height": 740})

@@ -136,6 +136,22 @@ async def web_server(
 
 
 @pytest.fixture(scope="session")
+async def web_areas(web_server: WebServer) -> None:
+    """The shipped demo set of Jakarta areas, imported into the server's database with the real command."""
+    geojson = Path(__file__).parent.parent / "warga" / "data" / "jakarta_areas.geojson"
+    env = {**os.environ, "DATABASE_URL": web_server.database_url, "WARGA_LOG_LEVEL": "warning"}
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [*warga_command(), "areas", "import", str(geojson)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.fixture(scope="session")
 async def web_db(web_server: WebServer) -> AsyncIterator[asyncpg.Pool]:
     pool = await asyncpg.create_pool(web_server.database_url, min_size=1, max_size=2)
     assert pool is not None

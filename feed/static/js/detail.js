@@ -1,6 +1,7 @@
 // One report in a dialog: photos, upvote, status timeline, comments (live while it is open).
 
 import { api, newIdempotencyKey } from "./api.js";
+import { areaNames } from "./areas.js";
 import { photoView, voteButton } from "./cards.js";
 import { $, clear, h, toast } from "./dom.js";
 import { categoryName, formatDate, statusName, t, timeAgo } from "./i18n.js";
@@ -82,6 +83,7 @@ function renderHead() {
       h("span", { class: "muted" }, t("post.by", { handle: p.author.handle }), " · ", timeAgo(p.created_at)),
     ),
     h("p", { class: "detail-text" }, p.text),
+    h("p", { class: "muted small", id: "detail-area" }),
     ...(p.photos || []).map((ph, i) =>
       photoView(ph, ph.display_url, t("post.photo_alt", { text: p.text.slice(0, 80) }) + (i ? ` (${i + 1})` : ""), {
         eager: true,
@@ -90,6 +92,10 @@ function renderHead() {
     h("div", { class: "post-actions" }, voteButton(p), h("span", { class: "muted" }, t("post.comments", { n: p.comments }))),
   );
   if (timeline === null) renderTimeline();
+  areaNames(p.lat, p.lon).then((names) => {
+    const el = document.getElementById("detail-area");
+    if (el && current && current.id === p.id) el.textContent = names;
+  });
 }
 
 async function loadTimeline(id) {

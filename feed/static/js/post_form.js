@@ -2,6 +2,7 @@
 // tap on the map. Sent as multipart to POST /api/posts.
 
 import { api, newIdempotencyKey } from "./api.js";
+import { areaNames } from "./areas.js";
 import { $, clear, h, toast } from "./dom.js";
 import { categoryName, t } from "./i18n.js";
 import * as mapView from "./map.js";
@@ -56,6 +57,13 @@ function showPoint() {
   $("#post-where").textContent = point
     ? t("post.location_value", { lat: point.lat.toFixed(5), lon: point.lon.toFixed(5) })
     : "";
+  const area = $("#post-area");
+  area.textContent = "";
+  if (!point) return;
+  const asked = point;
+  areaNames(point.lat, point.lon).then((names) => {
+    if (asked === point) area.textContent = names;
+  });
 }
 
 async function useMyLocation() {
