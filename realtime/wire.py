@@ -10,6 +10,7 @@ PostgreSQL goes through the same `encode`, so live and replayed frames are ident
 from __future__ import annotations
 
 import json
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,3 +81,16 @@ def decode(data: bytes) -> Event:
 
 def frame(sub_id_json: bytes, event: Event) -> bytes:
     return b'{"type":"event","sub":' + sub_id_json + b"," + event.tail
+
+
+def ws_text_frame(payload: bytes) -> bytes:
+    """A complete, unmasked, uncompressed websocket text frame (RFC 6455 §5.2), built once and written to
+    every socket as is. Valid because the gateway negotiates no extensions and never fragments."""
+    n = len(payload)
+    if n < 126:
+        head = struct.pack("!BB", 0x81, n)
+    elif n < 65536:
+        head = struct.pack("!BBH", 0x81, 126, n)
+    else:
+        head = struct.pack("!BBQ", 0x81, 127, n)
+    return head + payload

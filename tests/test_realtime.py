@@ -336,3 +336,17 @@ async def test_end_to_end_over_the_http_api(rt: Runtime) -> None:
         config = (await http.get("/api/config")).json()
         assert config["ws_url"] == f"ws://testserver:{rt.settings.effective_ws_port}/ws"
     await c.close()
+
+
+async def test_frames_of_every_length_encoding_arrive_intact(rt: Runtime) -> None:
+    """Frames are built by hand once per event: 7-bit, 16-bit and 64-bit payload lengths all parse."""
+    c = await WsClient.open(ws_url(rt))
+    await c.send({"type": "ping"})
+    assert await c.recv() == {"type": "pong"}  # under 126 bytes
+    await c.subscribe("s", *MONAS, 300)
+    for size in (200, 65_000, 70_000):
+        post = fake_post(*MONAS, text="é" * size)
+        seq = await emit(rt.pool, "post.created", post)
+        got = (await c.events_until("s", seq))[-1]
+        assert got["post"]["text"] == post["text"]
+    await c.close()
