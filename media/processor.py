@@ -136,7 +136,13 @@ class PhotoProcessor:
         raise PhotoRejected(422, "photo_failed", "The photo could not be processed; it may be damaged.")
 
     def _release_from(self, loop: asyncio.AbstractEventLoop) -> Callable[[Any], object]:
-        return lambda _: loop.call_soon_threadsafe(self._job_done)
+        def done(_: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(self._job_done)
+            except RuntimeError:  # the loop already closed (process exit): nothing left to release
+                pass
+
+        return done
 
     def _job_done(self) -> None:
         self.in_flight -= 1

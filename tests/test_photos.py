@@ -51,7 +51,7 @@ def processor(media_settings: Settings) -> Iterator[PhotoProcessor]:
 @pytest.fixture
 def flaky(tmp_path: Path) -> Iterator[PhotoProcessor]:
     """A pool whose workers crash or hang on command (tests.photo_samples.flaky_work)."""
-    photos = PhotoProcessor(Settings(data_dir=tmp_path, photo_timeout_s=2.0), work=samples.flaky_work)
+    photos = PhotoProcessor(Settings(data_dir=tmp_path, photo_timeout_s=5.0), work=samples.flaky_work)
     photos.start()
     yield photos
     photos.stop()
@@ -188,6 +188,19 @@ async def test_other_formats_are_oriented_and_stripped(fmt: str, processor: Phot
     assert image.size == (400, 300)
     colours = samples.quadrant_colours(image)
     assert all(samples.close(c, e, 20) for c, e in zip(colours, UPRIGHT, strict=True)), colours
+    assert_no_metadata(processed.variants["display"].data)
+
+
+async def test_multi_picture_jpeg_from_a_phone_uses_the_main_picture(processor: PhotoProcessor) -> None:
+    # Portrait-mode and some Samsung photos are MPO: a JPEG with more pictures (depth maps) appended.
+    stored = samples.pattern((400, 300)).transpose(Image.Transpose.ROTATE_90)
+    depth = Image.new("RGB", (300, 400), (0, 0, 0))
+    data = samples.encode(stored, "MPO", save_all=True, append_images=[depth], exif=samples.exif_bytes(6))
+    processed = await processor.process(data)
+    image = open_variant(processed, "display")
+    assert image.size == (400, 300)
+    colours = samples.quadrant_colours(image)
+    assert all(samples.close(c, e) for c, e in zip(colours, UPRIGHT, strict=True)), colours
     assert_no_metadata(processed.variants["display"].data)
 
 
