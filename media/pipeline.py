@@ -95,9 +95,7 @@ def locate(data: bytes, limits: Limits) -> tuple[float, float] | None:
             raise errors.unsupported("Photos must be JPEG, PNG, WebP or HEIC.")
         image = _open(data, kind, limits)
         try:
-            return read_gps(image.getexif())
-        except _DECODE_ERRORS:
-            return None
+            return read_gps(_exif(image))
         finally:
             image.close()
 
@@ -134,7 +132,7 @@ def _open(data: bytes, kind: str, limits: Limits) -> Any:
 
 
 def _render(image: Any, data: bytes, kind: str, limits: Limits) -> ProcessedPhoto:
-    exif = image.getexif()
+    exif = _exif(image)
     orientation = _orientation(exif)
     gps = read_gps(exif)
     icc = image.info.get("icc_profile")
@@ -169,6 +167,14 @@ def _render(image: Any, data: bytes, kind: str, limits: Limits) -> ProcessedPhot
         gps=gps,
         variants=variants,
     )
+
+
+def _exif(image: Any) -> Image.Exif:
+    """The EXIF block, or an empty one when it is damaged: bad metadata must not cost a good photo."""
+    try:
+        return image.getexif()
+    except _DECODE_ERRORS:
+        return Image.Exif()
 
 
 def _draft_size(size: tuple[int, int], long_side: int) -> tuple[int, int]:

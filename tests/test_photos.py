@@ -164,6 +164,15 @@ async def test_every_orientation_is_upright_and_stripped(
         assert all(samples.close(c, e) for c, e in zip(colours, UPRIGHT, strict=True)), colours
 
 
+async def test_damaged_exif_does_not_cost_a_good_photo(processor: PhotoProcessor) -> None:
+    garbage = b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\xff\xff" + bytes(range(256)) * 4
+    data = samples.insert_segment(samples.encode(samples.pattern(), "JPEG"), 0xE1, garbage)
+    processed = await processor.process(data)
+    assert processed.gps is None
+    assert await processor.locate(data) is None
+    assert_no_metadata(processed.variants["display"].data)
+
+
 async def test_no_gps_means_none(processor: PhotoProcessor) -> None:
     processed = await processor.process(samples.phone_jpeg(gps=None))
     assert processed.gps is None
