@@ -228,31 +228,42 @@ async def geo_run(http_port: int, subscribers: int, posts: int, rate: float) -> 
     return 100.0 * exact / subscribers, stats
 
 
+def median(runs: list[dict[str, Any]], key: str) -> float:
+    values = sorted(r[key] for r in runs)
+    return (
+        float(values[len(values) // 2])
+        if len(values) % 2
+        else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--messages", type=int, default=300)
     ap.add_argument("--rate", type=float, default=120)
+    ap.add_argument("--repeat", type=int, default=3, help="load runs per server, interleaved; medians count")
     ap.add_argument("--broker", choices=["redis", "memory"], default="redis")
+    ap.add_argument("--uvloop", action="store_true", help="run warga under uvloop's event loop policy")
     ap.add_argument("--geo-subscribers", type=int, default=2000)
     ap.add_argument("--geo-posts", type=int, default=300)
     a = ap.parse_args()
     raise_nofile()
-    results: dict[str, dict[str, Any]] = {}
+    runs: dict[str, list[dict[str, Any]]] = {"websockets": [], "broadcaster": [], "warga": []}
     data = Path(tempfile.mkdtemp(prefix="warga-bench-"))
+    ws_port, b_port, w_port, w_ws_port = (services.free_port() for _ in range(4))
+    uvicorn = [PY, "-m", "uvicorn", "baseline_broadcaster:app", "--port", str(b_port), "--loop", "uvloop"]
+    uvicorn += ["--http", "httptools", "--ws", "websockets", "--log-level", "warning"]
+    boot = "import uvloop; uvloop.install(); " if a.uvloop else ""
+    serve = [PY, "-c", boot + "from warga.cli import main; main()", "serve", "--port", str(w_port)]
+    serve += ["--ws-port", str(w_ws_port)]
     try:
-        port = services.free_port()
-        with process([PY, str(BASELINES / "baseline_websockets.py"), str(port)]) as proc:
-            wait_port(port, proc)
-            results["websockets"] = load("websockets", port, a)
-        port = services.free_port()
-        uvicorn = [PY, "-m", "uvicorn", "baseline_broadcaster:app", "--port", str(port), "--loop", "uvloop"]
-        uvicorn += ["--http", "httptools", "--ws", "websockets", "--log-level", "warning"]
-        with process(uvicorn) as proc:
-            wait_port(port, proc)
-            results["broadcaster"] = load("broadcaster", port, a)
-        with database() as db, redis(a.broker) as redis_url:
-            port, ws_port = services.free_port(), services.free_port()
+        with (
+            database() as db,
+            redis(a.broker) as redis_url,
+            process([PY, str(BASELINES / "baseline_websockets.py"), str(ws_port)]) as bare,
+            process(uvicorn) as broadcaster,
+        ):
             env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
             env.update(WARGA_DATA_DIR=str(data), WARGA_RATE_LIMITS="off", WARGA_WS_MAX_PER_IP="100000")
             env.update(WARGA_LOG_LEVEL="warning", WARGA_PHOTO_WORKERS="1", WARGA_POOL_MAX="20")
@@ -260,18 +271,26 @@ def main() -> None:
                 env["DATABASE_URL"] = db
             if redis_url:
                 env["REDIS_URL"] = redis_url
-            serve = [PY, "-c", "from warga.cli import main; main()", "serve", "--port", str(port)]
-            with process([*serve, "--ws-port", str(ws_port)], env) as proc:
-                wait_http(f"http://127.0.0.1:{port}/healthz", proc, 180)
-                results["warga"] = load("warga", port, a)
-                exact_pct, stats = asyncio.run(geo_run(port, a.geo_subscribers, a.geo_posts, 60))
+            with process(serve, env) as warga:
+                wait_port(ws_port, bare)
+                wait_port(b_port, broadcaster)
+                wait_http(f"http://127.0.0.1:{w_port}/healthz", warga, 180)
+                for _ in range(a.repeat):
+                    runs["websockets"].append(load("websockets", ws_port, a))
+                    runs["broadcaster"].append(load("broadcaster", b_port, a))
+                    runs["warga"].append(load("warga", w_port, a))
+                exact_pct, stats = asyncio.run(geo_run(w_port, a.geo_subscribers, a.geo_posts, 60))
                 print(
                     json.dumps({"mode": "warga-geo", **stats, "exact_pct": round(exact_pct, 2)}), flush=True
                 )
                 print(f"geo_exact_pct={exact_pct:.2f}", flush=True)
     finally:
         shutil.rmtree(data, ignore_errors=True)
-    w, ws, b = results["warga"], results["websockets"], results["broadcaster"]
+    summary = {
+        mode: {k: median(r, k) for k in ("deliveries_per_s", "p50_ms", "p99_ms")} for mode, r in runs.items()
+    }
+    print(json.dumps({"medians": summary, "runs": a.repeat}), flush=True)
+    w, ws, b = summary["warga"], summary["websockets"], summary["broadcaster"]
     print(
         f"fanout_ratio_vs_websockets={w['deliveries_per_s'] / ws['deliveries_per_s']:.2f} "
         f"fanout_ratio_vs_broadcaster={w['deliveries_per_s'] / b['deliveries_per_s']:.2f} "
