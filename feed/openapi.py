@@ -474,6 +474,166 @@ PATHS["/metrics"] = {
     )
 }
 
+# Officials, status workflow and league (issue #5, docs/officials.md).
+_OBJ = {"type": "object"}
+_PERIOD_Q = _query(
+    "period", {"type": "string", "pattern": "^[0-9]{1,4}[hd]$", "default": "30d"}, "e.g. 30d, 12h"
+)
+_OFFICIAL_BODY = _body(
+    {
+        "type": "object",
+        "required": ["handle", "area"],
+        "additionalProperties": False,
+        "properties": {"handle": {"type": "string"}, "area": {"type": ["integer", "string"]}},
+    }
+)
+_STATUS_FIELDS = {
+    "status": {"enum": ["acknowledged", "in_progress", "resolved", "rejected", "forwarded"]},
+    "note": _text(2000),
+    "reason": _text(500),
+    "to_area": {"type": ["integer", "string"], "description": "forwarded: the new area (id or code)"},
+    "lat": {"type": "number", "description": "the official's device position, when the photo has no GPS"},
+    "lon": {"type": "number"},
+}
+_CSV_OR_JSON = {
+    "description": "JSON, or CSV with Accept: text/csv",
+    "content": {"application/json": {"schema": _OBJ}, "text/csv": {"schema": {"type": "string"}}},
+}
+SCHEMAS["LeagueRow"] = {"type": "object", "description": "See docs/officials.md for every figure."}
+SCHEMAS["TimelineStep"] = {
+    "type": "object",
+    "required": ["kind", "status", "created_at"],
+    "properties": {
+        "kind": {"enum": ["created", "status", "reopened", "escalated"]},
+        "status": {"type": "string"},
+        "actor": {"type": ["object", "null"]},
+        "note": {"type": ["string", "null"]},
+        "photo": {"type": ["object", "null"]},
+        "created_at": {"type": "string"},
+    },
+}
+PATHS.update(
+    {
+        "/api/posts/{id}/status": {
+            "parameters": [_ID],
+            "post": _op(
+                "Change a report's status (officials of its area or above, admins); resolved needs a note "
+                "and a proof photo taken near the report",
+                {
+                    "200": _json(_OBJ),
+                    **_errors(400, 401, 403, 404, 409, 413, 415, 422),
+                },
+                auth="required",
+                body={
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"type": "object", "properties": _STATUS_FIELDS}},
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    **_STATUS_FIELDS,
+                                    "photo": {"type": "string", "format": "binary"},
+                                },
+                            }
+                        },
+                    },
+                },
+                tag="officials",
+            ),
+        },
+        "/api/posts/{id}/reopen": {
+            "parameters": [_ID],
+            "post": _op(
+                "Reopen a resolved or rejected report (its reporter or voters, within 14 days)",
+                {"200": _json(_OBJ), **_errors(400, 401, 403, 404, 409, 422)},
+                auth="required",
+                body=_body(_ref("Reason")),
+                tag="officials",
+            ),
+        },
+        "/api/posts/{id}/timeline": {
+            "parameters": [_ID],
+            "get": _op(
+                "Every step of a report: created, status changes, reopens, escalations; and its clocks",
+                {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {"items": {"type": "array", "items": _ref("TimelineStep")}},
+                        }
+                    ),
+                    **_errors(401, 404),
+                },
+                auth="optional",
+                tag="officials",
+            ),
+        },
+        "/api/officials/inbox": {
+            "get": _op(
+                "Reports in the caller's areas and below (officials; admins see all routed reports)",
+                {"200": _json(_OBJ), **_errors(401, 403, 422)},
+                auth="required",
+                params=[
+                    _query("status", {"type": "string"}, "Only this status."),
+                    _query("overdue", {"type": "boolean"}, "Only overdue reports, most overdue first."),
+                    _limit(50, 200),
+                    _query("cursor", {"type": "string"}, "Opaque cursor: the `next` of the previous page."),
+                ],
+                tag="officials",
+            )
+        },
+        "/api/admin/officials": {
+            "post": _op(
+                "Make a user an official of an area (admins)",
+                {"201": _json(_OBJ, "Assigned"), "200": _json(_OBJ), **_errors(400, 401, 403, 422)},
+                auth="required",
+                body=_OFFICIAL_BODY,
+                tag="officials",
+            ),
+            "delete": _op(
+                "Remove an official from an area (admins)",
+                {"204": {"description": "Removed"}, **_errors(400, 401, 403, 404, 422)},
+                auth="required",
+                body=_OFFICIAL_BODY,
+                tag="officials",
+            ),
+        },
+        "/api/admin/unrouted": {
+            "get": _op(
+                "Reports outside every area, newest first (admins): the fallback queue",
+                {"200": _json(_page("Post")), **_errors(401, 403, 422)},
+                auth="required",
+                params=[
+                    _limit(50, 200),
+                    _query("cursor", {"type": "string"}, "Opaque cursor: the `next` of the previous page."),
+                ],
+                tag="officials",
+            )
+        },
+        "/api/league": {
+            "get": _op(
+                "Response league of the areas at one level over a period",
+                {"200": _CSV_OR_JSON, **_errors(422)},
+                params=[
+                    _query("level", {"type": "string", "default": "kelurahan"}, "Area level."),
+                    _PERIOD_Q,
+                ],
+                tag="officials",
+            )
+        },
+        "/api/areas/{id}/stats": {
+            "parameters": [_ID],
+            "get": _op(
+                "One area's league figures (its subtree) and place",
+                {"200": _CSV_OR_JSON, **_errors(404, 422)},
+                params=[_PERIOD_Q],
+                tag="areas",
+            ),
+        },
+    }
+)
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {

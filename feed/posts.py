@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from db import areas as areas_db
 from db import events as events_db
 from db import photos as photos_db
 from db import posts as posts_db
@@ -19,6 +20,7 @@ from db import votes as votes_db
 from feed.auth import User, current_user, require_user
 from feed.categories import CATEGORIES
 from feed.errors import ApiError, invalid, not_found
+from feed.officials import route_new_post
 from feed.parse import no_unknown, number_field, path_id, read_json, text_field
 from feed.serialize import post_json
 from media import store
@@ -73,8 +75,10 @@ async def emit(
     row = await posts_db.get(conn, post_id)
     assert row is not None, "emit() is called after the post row was locked"
     body = post_json(row, storage)
-    # area_ids: the post's area; its ancestors join when the officials issue fills the area tree.
-    areas = [row["area_id"]] if row["area_id"] is not None else []
+    # area_ids: the post's area and all its ancestors, so a camat's subscription hears the kelurahan's posts.
+    areas = (
+        [a["id"] for a in await areas_db.chain(conn, row["area_id"])] if row["area_id"] is not None else []
+    )
     await events_db.append(
         conn,
         type_,
@@ -184,6 +188,8 @@ async def _create(request: Request) -> JSONResponse:
             cell9=geo.cell(pub_lat, pub_lon, geo.FINE_RES),
             cell7=geo.cell(pub_lat, pub_lon, geo.COARSE_RES),
         )
+        # Routing by the EXACT position (not the public one): the area's officials own it from now.
+        await route_new_post(conn, runtime.settings, post_id, new.lat, new.lon, new.category, runtime.clock())
         for position, (processed, variants) in enumerate(photos):
             await photos_db.insert(
                 conn,

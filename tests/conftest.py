@@ -19,7 +19,10 @@ from warga.runtime import Runtime
 from warga.settings import Secret, Settings
 
 # Tables emptied before each test; schema_migrations and relay_state keep their rows.
-TABLES = "moderation_log, events, votes, comments, photos, posts, tokens, users, areas"
+TABLES = (
+    "post_escalations, post_steps, post_assignments, official_areas, "
+    "moderation_log, events, votes, comments, photos, posts, tokens, users, areas"
+)
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = auth.hash_password(PASSWORD)  # hashed once: argon2 is slow by design
 

@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="e.g. warga/data/jakarta_areas.geojson")
     p.set_defaults(run=_areas_import_command)
 
+    official = sub.add_parser("official", help="Manage officials.").add_subparsers(title="official")
+    p = official.add_parser("assign", help="Make a user an official of an area (and everything below it).")
+    p.add_argument("handle")
+    p.add_argument("area", help="the area's id or code")
+    p.set_defaults(run=_official_assign_command)
+
     p = command("seed-demo", _seed_demo_command, "Seed a few hundred demo reports around Jakarta.")
     p.add_argument("--posts", type=int, default=300)
     return parser
@@ -153,6 +159,19 @@ async def _seed_demo_command(settings: Settings, args: argparse.Namespace) -> No
 
     async with Runtime(settings, Parts(gateway=False, relay=False)) as runtime:
         await seed(runtime, posts=args.posts)
+
+
+async def _official_assign_command(settings: Settings, args: argparse.Namespace) -> None:
+    from feed.admin import AssignError, assign
+
+    async with Runtime(settings, Parts(web=False, gateway=False, relay=False)) as runtime:
+        async with runtime.pool.acquire() as conn:
+            try:
+                user, area, created = await assign(conn, args.handle, args.area)
+            except AssignError as exc:
+                sys.exit(f"warga: {exc.field} {getattr(args, exc.field)!r}: {exc}")
+    done = "is now an official of" if created else "was already an official of"
+    print(f"warga: {user['handle']} {done} {area['level']} {area['name']} (id {area['id']})")
 
 
 async def _areas_import_command(settings: Settings, args: argparse.Namespace) -> None:

@@ -18,6 +18,7 @@ from feed.ratelimit import Limits, make_limits
 from media.processor import PhotoProcessor
 from media.storage import Storage, make_storage
 from realtime.service import Realtime
+from warga.escalation import Sweeper
 from warga.settings import Settings
 
 log = logging.getLogger("warga")
@@ -48,6 +49,7 @@ class Runtime:
         self._storage: Storage | None = None
         self._realtime: Realtime | None = None
         self._limits: Limits | None = None
+        self.sweeper: Sweeper | None = None  # escalation sweep (relay processes); tests pause it
 
     # Typed accessors: using a part before start() is a programming error, said plainly.
     @property
@@ -92,8 +94,13 @@ class Runtime:
             self._photos.start()
         self._realtime = Realtime(s, self.pool, self.dsn)
         await self._realtime.start(relay=self.parts.relay, gateway=self.parts.gateway)
+        if self.parts.relay:  # the escalation sweep runs beside the relay (docs/officials.md)
+            self.sweeper = Sweeper(self)
+            self.sweeper.start()
 
     async def stop(self) -> None:
+        if self.sweeper is not None:
+            await self.sweeper.stop()
         if self._realtime is not None:
             await self._realtime.stop()
         if self._photos is not None:

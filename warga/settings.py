@@ -74,6 +74,11 @@ class Settings:
     # Trust and safety.
     rate_limits: str = "on"
     sensitive_categories: tuple[str, ...] = ("crime",)
+    # Officials (docs/officials.md): SLAs per category as "category=ack/resolve,…" (warga/sla.py), how near
+    # the report a resolution's proof must be taken, and how often the escalation sweep runs.
+    sla: str = "flood=2h/24h,fire=1h/12h,crime=1h/48h,tree=4h/48h,default=24h/168h"
+    resolve_proof_radius_m: float = 200.0
+    escalation_every_s: float = 60.0
     log_level: str = "info"
     extra: dict[str, str] = field(default_factory=dict)
 

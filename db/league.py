@@ -1,0 +1,141 @@
+"""The public league: response figures per area at one level of the tree, over a period, in one query; and
+bulk loaders for the league benchmark."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+# $1 level, $2 period start, $3 now, $4 one area (NULL = all). Clocks (post_assignments) started in the period
+# are credited to the area at $1 that holds their owner (itself or an ancestor). Durations are seconds.
+# decided: the clock is closed or past its resolve deadline, or unacknowledged past its acknowledge
+# deadline; within SLA: answered (acknowledged, or closed) by the acknowledge deadline AND closed by the
+# resolve deadline. The score is the share within SLA weighted by the workload: (reports per official /
+# the level's median of it) ** 0.25, clamped to [0.5, 2] first — see docs/officials.md.
+LEAGUE_SQL = """WITH RECURSIVE tree AS (
+    SELECT id, id AS top FROM areas WHERE level = $1
+    UNION ALL
+    SELECT a.id, t.top FROM areas a JOIN tree t ON a.parent_id = t.id
+),
+clocks AS (
+    SELECT t.top, s.post_id, s.outcome, s.reopened_at,
+           extract(epoch FROM s.acknowledged_at - s.started_at) AS ack_s,
+           extract(epoch FROM s.resolved_at - s.started_at) AS resolve_s,
+           (s.ended_at IS NOT NULL OR s.resolve_due_at <= $3
+            OR (s.acknowledged_at IS NULL AND s.ack_due_at <= $3)) AS decided,
+           (coalesce(s.acknowledged_at, s.ended_at) <= s.ack_due_at
+            AND s.ended_at <= s.resolve_due_at) AS on_time
+    FROM post_assignments s JOIN tree t ON t.id = s.area_id
+    WHERE s.started_at >= $2 AND s.started_at <= $3
+),
+stats AS (
+    SELECT top,
+           count(DISTINCT post_id) AS reports,
+           count(*) AS clocks,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY ack_s) AS ack_median_s,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY ack_s) AS ack_p90_s,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_s) AS resolve_median_s,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY resolve_s) AS resolve_p90_s,
+           count(*) FILTER (WHERE decided) AS decided,
+           count(*) FILTER (WHERE decided AND on_time) AS within_sla,
+           count(*) FILTER (WHERE outcome = 'resolved') AS resolved,
+           count(*) FILTER (WHERE outcome = 'resolved' AND reopened_at IS NOT NULL) AS reopened
+    FROM clocks GROUP BY top
+),
+staff AS (
+    SELECT t.top, count(DISTINCT o.user_id) AS officials
+    FROM official_areas o JOIN tree t ON t.id = o.area_id GROUP BY t.top
+),
+board AS (
+    SELECT a.id AS area_id, a.name, a.code, a.level, a.population,
+           coalesce(st.reports, 0) AS reports, coalesce(st.clocks, 0) AS clocks,
+           coalesce(sf.officials, 0) AS officials,
+           st.ack_median_s, st.ack_p90_s, st.resolve_median_s, st.resolve_p90_s,
+           coalesce(st.decided, 0) AS decided, coalesce(st.within_sla, 0) AS within_sla,
+           st.within_sla::float8 / nullif(st.decided, 0) AS within_sla_share,
+           coalesce(st.resolved, 0) AS resolved, coalesce(st.reopened, 0) AS reopened,
+           st.reopened::float8 / nullif(st.resolved, 0) AS reopen_rate,
+           coalesce(st.reports, 0)::float8 / greatest(coalesce(sf.officials, 0), 1) AS reports_per_official,
+           coalesce(st.reports, 0) * 1000.0::float8 / nullif(a.population, 0) AS reports_per_1000_residents
+    FROM areas a LEFT JOIN stats st ON st.top = a.id LEFT JOIN staff sf ON sf.top = a.id
+    WHERE a.level = $1
+),
+median AS (
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY reports_per_official) AS load
+    FROM board WHERE within_sla_share IS NOT NULL
+),
+scored AS (
+    SELECT b.*, greatest(0.5, least(2.0, b.reports_per_official / m.load)) AS workload_factor
+    FROM board b CROSS JOIN median m
+),
+ranked AS (
+    SELECT s.*, 100 * s.within_sla_share * power(s.workload_factor, 0.25) AS score
+    FROM scored s
+),
+placed AS (
+    -- Ranked before the one-area filter below: an area's stats carry its place in the whole league.
+    SELECT r.*, CASE WHEN r.score IS NOT NULL
+                     THEN rank() OVER (ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST) END
+                AS rank
+    FROM ranked r
+)
+SELECT r.* FROM placed r
+WHERE $4::bigint IS NULL OR r.area_id = $4
+ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST, r.reports DESC, r.name, r.area_id"""
+
+
+async def league(
+    conn: asyncpg.Connection, level: str, since: datetime, now: datetime, area_id: int | None = None
+) -> list[asyncpg.Record]:
+    return await conn.fetch(LEAGUE_SQL, level, since, now, area_id)
+
+
+async def explain(conn: asyncpg.Connection, level: str, since: datetime, now: datetime) -> str:
+    rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + LEAGUE_SQL, level, since, now, None)
+    return "\n".join(r[0] for r in rows)
+
+
+# --- Bulk load (the league benchmark) -----------------------------------------------------------------
+ASSIGNMENT_BULK_COLUMNS = (
+    "post_id",
+    "area_id",
+    "category",
+    "started_at",
+    "ack_due_at",
+    "resolve_due_at",
+    "acknowledged_at",
+    "resolved_at",
+    "ended_at",
+    "outcome",
+    "reopened_at",
+)
+
+
+async def copy_assignments(conn: asyncpg.Connection, records: Iterable[Sequence[Any]]) -> None:
+    """COPY rows shaped like ASSIGNMENT_BULK_COLUMNS into post_assignments."""
+    await conn.copy_records_to_table(
+        "post_assignments", records=records, columns=list(ASSIGNMENT_BULK_COLUMNS)
+    )
+
+
+async def copy_officials(conn: asyncpg.Connection, records: Iterable[Sequence[Any]]) -> None:
+    await conn.copy_records_to_table("official_areas", records=records, columns=["user_id", "area_id"])
+
+
+async def route_bulk(conn: asyncpg.Connection, post_ids: Sequence[int], area_ids: Sequence[int]) -> None:
+    """Set many posts' areas at once (benchmark seeding)."""
+    await conn.execute(
+        """UPDATE posts p SET area_id = v.area_id
+           FROM unnest($1::bigint[], $2::bigint[]) AS v (id, area_id) WHERE p.id = v.id""",
+        list(post_ids),
+        list(area_ids),
+    )
+
+
+async def vacuum_analyze(conn: asyncpg.Connection) -> None:
+    await conn.execute("VACUUM (ANALYZE) post_assignments")
+    await conn.execute("ANALYZE areas")
+    await conn.execute("ANALYZE official_areas")

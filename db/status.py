@@ -1,0 +1,269 @@
+"""A post's accountability record: routing it to an area, its hand-offs (assignments with their clocks),
+the steps of its public timeline, and fired escalations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+ASSIGNMENT_COLUMNS = """id, post_id, area_id, category, started_at, ack_due_at, resolve_due_at,
+    acknowledged_at, resolved_at, ended_at, outcome, reopened_at"""
+
+
+async def lock_post(conn: asyncpg.Connection, post_id: int) -> asyncpg.Record | None:
+    """Lock the post row; its workflow columns (status, area, exact position, category, author)."""
+    return await conn.fetchrow(
+        """SELECT id, author_id, status, area_id, category, lat, lon, deleted_at, hidden_at, held_at
+           FROM posts WHERE id = $1 FOR UPDATE""",
+        post_id,
+    )
+
+
+async def post_state(conn: asyncpg.Connection, post_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        """SELECT id, author_id, status, area_id, category, lat, lon, deleted_at, hidden_at, held_at
+           FROM posts WHERE id = $1""",
+        post_id,
+    )
+
+
+async def set_status(
+    conn: asyncpg.Connection, post_id: int, status: str, area_id: int | None, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE posts SET status = $2, area_id = $3, updated_at = $4 WHERE id = $1",
+        post_id,
+        status,
+        area_id,
+        now,
+    )
+
+
+async def set_area(conn: asyncpg.Connection, post_id: int, area_id: int) -> None:
+    await conn.execute("UPDATE posts SET area_id = $2 WHERE id = $1", post_id, area_id)
+
+
+# --- Assignments (hand-offs and their clocks) -------------------------------------------------------
+async def start_assignment(
+    conn: asyncpg.Connection,
+    *,
+    post_id: int,
+    area_id: int,
+    category: str,
+    started_at: datetime,
+    ack_due_at: datetime,
+    resolve_due_at: datetime,
+) -> int:
+    assignment_id: int = await conn.fetchval(
+        """INSERT INTO post_assignments (post_id, area_id, category, started_at, ack_due_at, resolve_due_at)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+        post_id,
+        area_id,
+        category,
+        started_at,
+        ack_due_at,
+        resolve_due_at,
+    )
+    return assignment_id
+
+
+async def running(conn: asyncpg.Connection, post_id: int) -> asyncpg.Record | None:
+    """The post's running clock, if any (the post row lock serialises writers)."""
+    return await conn.fetchrow(
+        f"SELECT {ASSIGNMENT_COLUMNS} FROM post_assignments WHERE post_id = $1 AND ended_at IS NULL", post_id
+    )
+
+
+async def last_ended(conn: asyncpg.Connection, post_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"""SELECT {ASSIGNMENT_COLUMNS} FROM post_assignments
+            WHERE post_id = $1 AND ended_at IS NOT NULL ORDER BY id DESC LIMIT 1""",
+        post_id,
+    )
+
+
+async def acknowledge(conn: asyncpg.Connection, assignment_id: int, now: datetime) -> None:
+    await conn.execute(
+        """UPDATE post_assignments SET acknowledged_at = coalesce(acknowledged_at, $2) WHERE id = $1""",
+        assignment_id,
+        now,
+    )
+
+
+async def end(conn: asyncpg.Connection, assignment_id: int, outcome: str, now: datetime) -> None:
+    """Close a clock: resolved (counts as acknowledged too), rejected or forwarded."""
+    await conn.execute(
+        """UPDATE post_assignments
+           SET ended_at = $3::timestamptz, outcome = $2::text,
+               resolved_at = CASE WHEN $2::text = 'resolved' THEN $3::timestamptz END
+           WHERE id = $1""",
+        assignment_id,
+        outcome,
+        now,
+    )
+
+
+async def mark_reopened(conn: asyncpg.Connection, assignment_id: int, now: datetime) -> None:
+    await conn.execute("UPDATE post_assignments SET reopened_at = $2 WHERE id = $1", assignment_id, now)
+
+
+async def assignments(conn: asyncpg.Connection, post_id: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {ASSIGNMENT_COLUMNS} FROM post_assignments WHERE post_id = $1 ORDER BY id", post_id
+    )
+
+
+# --- Timeline steps ----------------------------------------------------------------------------------
+async def add_step(
+    conn: asyncpg.Connection,
+    *,
+    post_id: int,
+    kind: str,
+    actor_id: int | None,
+    from_status: str | None,
+    status: str,
+    now: datetime,
+    note: str | None = None,
+    reason: str | None = None,
+    photo: dict[str, Any] | None = None,
+    proof: tuple[float, float] | None = None,
+    from_area: int | None = None,
+    to_area: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> int:
+    step_id: int = await conn.fetchval(
+        """INSERT INTO post_steps (post_id, kind, actor_id, from_status, status, note, reason, photo,
+                                  proof_lat, proof_lon, from_area, to_area, detail, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id""",
+        post_id,
+        kind,
+        actor_id,
+        from_status,
+        status,
+        note,
+        reason,
+        photo,
+        proof[0] if proof else None,
+        proof[1] if proof else None,
+        from_area,
+        to_area,
+        detail,
+        now,
+    )
+    return step_id
+
+
+STEP_COLUMNS = """s.id, s.post_id, s.kind, s.actor_id, u.handle AS actor_handle, s.from_status, s.status,
+    s.note, s.reason, s.photo, s.proof_lat, s.proof_lon, s.from_area, s.to_area, s.detail, s.created_at"""
+
+
+async def step(conn: asyncpg.Connection, step_id: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {STEP_COLUMNS} FROM post_steps s LEFT JOIN users u ON u.id = s.actor_id WHERE s.id = $1",
+        step_id,
+    )
+
+
+async def steps(conn: asyncpg.Connection, post_id: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"""SELECT {STEP_COLUMNS} FROM post_steps s LEFT JOIN users u ON u.id = s.actor_id
+            WHERE s.post_id = $1 ORDER BY s.id""",
+        post_id,
+    )
+
+
+async def created_at(conn: asyncpg.Connection, post_id: int) -> datetime | None:
+    """When the post's first clock started (its routing time), else its creation time."""
+    value: datetime | None = await conn.fetchval(
+        """SELECT coalesce((SELECT min(started_at) FROM post_assignments WHERE post_id = $1), p.created_at)
+           FROM posts p WHERE p.id = $1""",
+        post_id,
+    )
+    return value
+
+
+async def is_voter(conn: asyncpg.Connection, post_id: int, user_id: int) -> bool:
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM votes WHERE post_id = $1 AND user_id = $2)", post_id, user_id
+    )
+    return found
+
+
+# --- Escalation ----------------------------------------------------------------------------------------
+async def overdue_clocks(conn: asyncpg.Connection, now: datetime, limit: int) -> list[asyncpg.Record]:
+    """Running clocks past their current deadline (acknowledge until acknowledged, then resolve), with
+    the levels already fired for that deadline's clock."""
+    return await conn.fetch(
+        """SELECT a.id, a.post_id, a.area_id, a.started_at, c.clock, c.due_at,
+                  coalesce((SELECT array_agg(e.level) FROM post_escalations e
+                            WHERE e.assignment_id = a.id AND e.clock = c.clock), '{}') AS fired
+           FROM post_assignments a
+           CROSS JOIN LATERAL (
+               SELECT CASE WHEN a.acknowledged_at IS NULL THEN 'ack' ELSE 'resolve' END AS clock,
+                      CASE WHEN a.acknowledged_at IS NULL THEN a.ack_due_at
+                           ELSE a.resolve_due_at END AS due_at
+           ) c
+           WHERE a.ended_at IS NULL AND c.due_at <= $1
+           ORDER BY c.due_at, a.id
+           LIMIT $2""",
+        now,
+        limit,
+    )
+
+
+async def record_escalation(
+    conn: asyncpg.Connection, assignment_id: int, clock: str, level: int, area_id: int, now: datetime
+) -> bool:
+    """True if this threshold had not fired before (so exactly one sweeper announces it)."""
+    done = await conn.fetchval(
+        """INSERT INTO post_escalations (assignment_id, clock, level, area_id, created_at)
+           VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING level""",
+        assignment_id,
+        clock,
+        level,
+        area_id,
+        now,
+    )
+    return done is not None
+
+
+async def escalations(conn: asyncpg.Connection, post_id: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT e.assignment_id, e.clock, e.level, e.area_id, e.created_at
+           FROM post_escalations e JOIN post_assignments a ON a.id = e.assignment_id
+           WHERE a.post_id = $1 ORDER BY e.created_at, e.level""",
+        post_id,
+    )
+
+
+async def area_ids_exist(conn: asyncpg.Connection, ids: Sequence[int]) -> set[int]:
+    rows = await conn.fetch("SELECT id FROM areas WHERE id = ANY($1::bigint[])", list(ids))
+    return {r["id"] for r in rows}
+
+
+async def last_closed_at(conn: asyncpg.Connection, post_id: int) -> datetime | None:
+    """When the post was last resolved or rejected (the start of its 14-day reopen window)."""
+    value: datetime | None = await conn.fetchval(
+        """SELECT created_at FROM post_steps
+           WHERE post_id = $1 AND kind = 'status' AND status IN ('resolved', 'rejected')
+           ORDER BY id DESC LIMIT 1""",
+        post_id,
+    )
+    return value
+
+
+# One sweeper at a time across processes (each relay process runs one); the escalations' primary key
+# would keep a threshold from firing twice anyway, this just saves the duplicate work.
+SWEEP_LOCK = 7_310_006
+
+
+async def try_sweep_lock(conn: asyncpg.Connection) -> bool:
+    locked: bool = await conn.fetchval("SELECT pg_try_advisory_lock($1)", SWEEP_LOCK)
+    return locked
+
+
+async def sweep_unlock(conn: asyncpg.Connection) -> None:
+    await conn.execute("SELECT pg_advisory_unlock($1)", SWEEP_LOCK)

@@ -1,0 +1,340 @@
+"""The status workflow: officials move a report along (POST /api/posts/{id}/status), citizens reopen it
+(POST /api/posts/{id}/reopen), everyone reads its timeline (GET /api/posts/{id}/timeline).
+
+    open / reopened / forwarded ──► acknowledged ──► in_progress ──► resolved
+              │                          │                │
+              └──────────────────────────┴────────────────┴──► rejected (reason) | forwarded (to_area)
+    resolved / rejected ──(reporter or a voter, within 14 days, reason)──► reopened
+
+Every step is one transaction: check (who, which transition, proof) → write the post, its clocks and a
+timeline step → the outbox event `post.updated` with "cause": "post.status" and the step, last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from db import events as events_db
+from db import posts as posts_db
+from db import status as status_db
+from feed.auth import User, current_user, require_user
+from feed.errors import ApiError, invalid, not_found
+from feed.officials import area_chain_ids, may_act, resolve_area, start_clock
+from feed.parse import no_unknown, number_field, path_id, read_json, text_field
+from feed.posts import _process_photo, _read_multipart, visible_to
+from feed.serialize import iso, photo_json, post_json
+from warga import geo
+
+SETTABLE = ("acknowledged", "in_progress", "resolved", "rejected", "forwarded")
+_FROM_START = frozenset(SETTABLE)
+NEXT: dict[str, frozenset[str]] = {
+    "open": _FROM_START,
+    "reopened": _FROM_START,
+    "forwarded": _FROM_START,  # the new owner starts where a fresh report would
+    "acknowledged": frozenset({"in_progress", "resolved", "rejected", "forwarded"}),
+    "in_progress": frozenset({"resolved", "rejected", "forwarded"}),
+    "resolved": frozenset(),  # only a citizen's reopen moves a closed report
+    "rejected": frozenset(),
+}
+FIELDS = {"status", "note", "reason", "to_area", "lat", "lon"}
+MAX_NOTE = 2000
+MAX_REASON = 500
+REOPEN_WINDOW = timedelta(days=14)
+CAUSE = "post.status"
+
+
+def step_json(row: Mapping[str, Any], storage: Any) -> dict[str, Any]:
+    actor = {"id": row["actor_id"], "handle": row["actor_handle"]} if row["actor_id"] is not None else None
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "status": row["status"],
+        "from_status": row["from_status"],
+        "actor": actor,
+        "note": row["note"],
+        "reason": row["reason"],
+        "photo": photo_json(row["photo"], storage) if row["photo"] else None,
+        "from_area": row["from_area"],
+        "to_area": row["to_area"],
+        "detail": row["detail"],
+        "created_at": iso(row["created_at"]),
+    }
+
+
+async def emit_step(
+    conn: asyncpg.Connection, storage: Any, post_id: int, step_id: int, extra_areas: list[int]
+) -> dict[str, Any]:
+    """The outbox event for a timeline step, last before commit. Its area_ids are the post's (new) area
+    chain plus `extra_areas` (a forward's old chain, so the old owner's screens see the report leave)."""
+    row = await posts_db.get(conn, post_id)
+    step = await status_db.step(conn, step_id)
+    assert row is not None and step is not None
+    body = post_json(row, storage)
+    step_body = step_json(step, storage)
+    areas = await area_chain_ids(conn, row["area_id"])
+    areas += [a for a in extra_areas if a not in areas]
+    await events_db.append(
+        conn,
+        "post.updated",
+        {"post": body, "cause": CAUSE, "step": step_body},
+        post_id=post_id,
+        lat=row["pub_lat"],
+        lon=row["pub_lon"],
+        area_ids=areas,
+    )
+    return {"post": body, "step": step_body}
+
+
+# --- POST /api/posts/{id}/status ----------------------------------------------------------------------
+async def _read(request: Request) -> tuple[dict[str, Any], UploadFile | None]:
+    settings = request.app.state.runtime.settings
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json":
+        return await read_json(request, settings.max_json_bytes), None
+    if kind == "multipart/form-data":
+        data, uploads = await _read_multipart(request)
+        if len(uploads) > 1:
+            raise invalid({"photo": "at most 1 proof photo"})
+        return data, uploads[0] if uploads else None
+    raise ApiError(415, "unsupported_media_type", "Send application/json or multipart/form-data.")
+
+
+def _optional_text(data: dict[str, Any], name: str, errors: dict[str, str], max_len: int) -> str | None:
+    if data.get(name) in (None, ""):
+        return None
+    return text_field(data, name, errors, max_len=max_len)
+
+
+def _illegal(current: str, wanted: str) -> ApiError:
+    allowed = sorted(NEXT.get(current, ()))
+    return ApiError(
+        409,
+        "illegal_transition",
+        f"A {current} report cannot become {wanted}; allowed: {', '.join(allowed) or 'none (reopen it)'}.",
+        {"status": f"not allowed from {current}"},
+    )
+
+
+async def _check(conn: asyncpg.Connection, user: User, state: Any, wanted: str) -> asyncpg.Record:
+    """404 for what the caller may not see, 403 for another area's report, 409 for an illegal move."""
+    if state is None or not visible_to(state, user):
+        raise not_found("post")
+    if not await may_act(conn, user, state["area_id"]):
+        raise ApiError(403, "forbidden", "Only officials of the report's area (or above) and admins may.")
+    if wanted not in NEXT.get(state["status"], ()):
+        raise _illegal(state["status"], wanted)
+    return state
+
+
+async def change_status(request: Request) -> JSONResponse:
+    try:
+        return await _change_status(request)
+    finally:
+        await request.close()
+
+
+async def _change_status(request: Request) -> JSONResponse:
+    runtime = request.app.state.runtime
+    post_id = path_id(request)
+    user = await require_user(request)
+    data, upload = await _read(request)
+    no_unknown(data, FIELDS)
+    wanted = data.get("status")
+    if not isinstance(wanted, str) or not wanted:
+        raise invalid({"status": "required"})
+    if wanted not in SETTABLE:
+        # An unknown status is a conflict with the workflow, not a malformed field (issue #5).
+        raise ApiError(
+            409, "unknown_status", f"Unknown status {wanted!r}.", {"status": "one of " + ", ".join(SETTABLE)}
+        )
+    errors: dict[str, str] = {}
+    note = _optional_text(data, "note", errors, MAX_NOTE)
+    reason = _optional_text(data, "reason", errors, MAX_REASON)
+    lat = number_field(data, "lat", errors, low=-90, high=90, required=False)
+    lon = number_field(data, "lon", errors, low=-180, high=180, required=False)
+    if (lat is None) != (lon is None) and not errors:
+        errors["lat" if lat is None else "lon"] = "give lat and lon together"
+    if errors:
+        raise invalid(errors)
+    async with runtime.pool.acquire() as conn:
+        # Checked before the slow photo work (so nobody makes us decode photos for nothing) and again
+        # under the row lock below.
+        state = await _check(conn, user, await status_db.post_state(conn, post_id), wanted)
+        to_area = None
+        if wanted == "forwarded":
+            to_area = (await resolve_area(conn, data.get("to_area"), "to_area"))["id"]
+            if to_area == state["area_id"]:
+                raise invalid({"to_area": "the report is already there"})
+        elif data.get("to_area") is not None:
+            raise invalid({"to_area": "only for forwarded"})
+    if wanted == "rejected" and reason is None:
+        raise invalid({"reason": "required to reject"})
+    if wanted == "resolved":
+        missing = {k: "required to resolve" for k, v in (("note", note), ("photo", upload)) if v is None}
+        if missing:
+            raise invalid(missing, "Resolving needs a note and a proof photo.")
+    processed = variants = None
+    if upload is not None:
+        processed, variants = await _process_photo(runtime, upload)
+    proof = None
+    if wanted == "resolved":
+        assert processed is not None
+        proof = processed.gps or ((lat, lon) if lat is not None and lon is not None else None)
+        if proof is None:
+            raise invalid(
+                {"photo": "has no GPS position; send the device's lat and lon"}, "No proof position."
+            )
+        away = geo.distance_m(state["lat"], state["lon"], proof[0], proof[1])
+        radius = runtime.settings.resolve_proof_radius_m
+        if away > radius:
+            raise invalid(
+                {"photo": f"taken {away:.0f} m from the report; must be within {radius:g} m"},
+                "The proof was not taken at the report.",
+            )
+    photo = None
+    if processed is not None and variants is not None:
+        photo = {
+            "width": processed.width,
+            "height": processed.height,
+            "blurhash": processed.blurhash,
+            "variants": variants,
+        }
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        state = await _check(conn, user, await status_db.lock_post(conn, post_id), wanted)
+        now = runtime.clock()
+        old_area = state["area_id"]
+        old_chain = await area_chain_ids(conn, old_area)
+        clock = await status_db.running(conn, post_id)
+        new_area = old_area
+        if clock is not None and wanted in ("acknowledged", "in_progress", "resolved", "rejected"):
+            await status_db.acknowledge(conn, clock["id"], now)
+        if clock is not None and wanted in ("resolved", "rejected", "forwarded"):
+            await status_db.end(conn, clock["id"], wanted, now)
+        if wanted == "forwarded":
+            assert to_area is not None
+            new_area = to_area
+            await start_clock(conn, runtime.settings, post_id, to_area, state["category"], now)
+        await status_db.set_status(conn, post_id, wanted, new_area, now)
+        step_id = await status_db.add_step(
+            conn,
+            post_id=post_id,
+            kind="status",
+            actor_id=user.id,
+            from_status=state["status"],
+            status=wanted,
+            now=now,
+            note=note,
+            reason=reason,
+            photo=photo,
+            proof=proof,
+            from_area=old_area if wanted == "forwarded" else None,
+            to_area=to_area,
+        )
+        body = await emit_step(conn, runtime.storage, post_id, step_id, old_chain)
+    return JSONResponse(body)
+
+
+# --- POST /api/posts/{id}/reopen ------------------------------------------------------------------------
+async def reopen(request: Request) -> JSONResponse:
+    runtime = request.app.state.runtime
+    post_id = path_id(request)
+    user = await require_user(request)
+    data = await read_json(request, runtime.settings.max_json_bytes)
+    no_unknown(data, {"reason"})
+    errors: dict[str, str] = {}
+    reason = text_field(data, "reason", errors, max_len=MAX_REASON)
+    if errors:
+        raise invalid(errors)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        state = await status_db.lock_post(conn, post_id)
+        if state is None or not visible_to(state, user):
+            raise not_found("post")
+        if state["author_id"] != user.id and not await status_db.is_voter(conn, post_id, user.id):
+            raise ApiError(
+                403, "forbidden", "Only the reporter and those who upvoted it may reopen a report."
+            )
+        if state["status"] not in ("resolved", "rejected"):
+            raise ApiError(409, "not_closed", f"A {state['status']} report is still open.", {})
+        now = runtime.clock()
+        closed_at = await status_db.last_closed_at(conn, post_id)
+        if closed_at is not None and now - closed_at > REOPEN_WINDOW:
+            raise ApiError(409, "reopen_window_closed", "A report may be reopened within 14 days only.")
+        last = await status_db.last_ended(conn, post_id)
+        if last is not None:
+            await status_db.mark_reopened(conn, last["id"], now)
+        if state["area_id"] is not None:
+            await start_clock(conn, runtime.settings, post_id, state["area_id"], state["category"], now)
+        await status_db.set_status(conn, post_id, "reopened", state["area_id"], now)
+        step_id = await status_db.add_step(
+            conn,
+            post_id=post_id,
+            kind="reopened",
+            actor_id=user.id,
+            from_status=state["status"],
+            status="reopened",
+            now=now,
+            reason=reason,
+        )
+        body = await emit_step(conn, runtime.storage, post_id, step_id, [])
+    return JSONResponse(body)
+
+
+# --- GET /api/posts/{id}/timeline -----------------------------------------------------------------------
+async def timeline(request: Request) -> JSONResponse:
+    runtime = request.app.state.runtime
+    post_id = path_id(request)
+    user = await current_user(request)
+    async with runtime.pool.acquire() as conn:
+        row = await posts_db.get(conn, post_id)
+        if row is None or not visible_to(row, user):
+            raise not_found("post")
+        steps = await status_db.steps(conn, post_id)
+        clocks = await status_db.assignments(conn, post_id)
+    first_area = clocks[0]["area_id"] if clocks else None
+    created = {
+        "id": None,
+        "kind": "created",
+        "status": "open",
+        "from_status": None,
+        "actor": {"id": row["author_id"], "handle": row["author_handle"]},
+        "note": None,
+        "reason": None,
+        "photo": None,
+        "from_area": None,
+        "to_area": first_area,
+        "detail": None,
+        "created_at": iso(clocks[0]["started_at"]) if clocks else row["created_at"],
+    }
+    return JSONResponse(
+        {
+            "post": post_json(row, runtime.storage),
+            "items": [created, *(step_json(s, runtime.storage) for s in steps)],
+            "clocks": [clock_record(c) for c in clocks],
+        }
+    )
+
+
+def clock_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    def seconds(end: datetime | None) -> float | None:
+        return None if end is None else (end - row["started_at"]).total_seconds()
+
+    return {
+        "area_id": row["area_id"],
+        "started_at": iso(row["started_at"]),
+        "ack_due_at": iso(row["ack_due_at"]),
+        "resolve_due_at": iso(row["resolve_due_at"]),
+        "acknowledged_at": iso(row["acknowledged_at"]),
+        "resolved_at": iso(row["resolved_at"]),
+        "ended_at": iso(row["ended_at"]),
+        "outcome": row["outcome"],
+        "reopened_at": iso(row["reopened_at"]),
+        "time_to_acknowledge_s": seconds(row["acknowledged_at"]),
+        "time_to_resolve_s": seconds(row["resolved_at"]),
+    }

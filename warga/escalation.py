@@ -1,0 +1,141 @@
+"""Escalation: a report whose running clock is past its deadline is pushed up the area tree.
+
+A clock with SLA span S (acknowledge: started → ack due; once acknowledged, resolve: started → resolve due)
+reaches threshold k at started + k x S: level 1 (1x SLA) goes to the owner's parent area (lurah → camat),
+level 2 (2x SLA) to the grandparent (camat → kota), and so on up to the root. Each (clock, threshold) fires
+once, recorded in post_escalations, as a timeline step and an outbox event `post.escalated` whose area_ids
+are the PARENT chain from the escalation target upwards: the target's officials (and those above) hear it
+live, the late office itself does not need telling. The event has no position, so it is not pushed to
+nearby citizens.
+
+The sweep runs in the relay process (warga/runtime.py starts a Sweeper when parts.relay) and reads the time
+from runtime.clock, so tests move time instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import asyncpg
+
+from db import events as events_db
+from db import posts as posts_db
+from db import status as status_db
+from feed.officials import area_chain_ids
+from feed.serialize import iso, post_json
+from feed.status import step_json
+
+log = logging.getLogger("warga.escalation")
+BATCH = 500
+
+
+async def sweep(runtime: Any) -> int:
+    """Fire every threshold reached by now; returns how many fired. Safe to run from many processes."""
+    now = runtime.clock()
+    fired = 0
+    async with runtime.pool.acquire() as conn:
+        if not await status_db.try_sweep_lock(conn):
+            return 0
+        try:
+            for row in await status_db.overdue_clocks(conn, now, BATCH):
+                fired += await _escalate(conn, runtime, row["post_id"], row["id"], now)
+        finally:
+            await status_db.sweep_unlock(conn)
+    return fired
+
+
+async def _escalate(conn: asyncpg.Connection, runtime: Any, post_id: int, clock_id: int, now: Any) -> int:
+    fired = 0
+    async with conn.transaction():
+        state = await status_db.lock_post(conn, post_id)
+        clock = await status_db.running(conn, post_id)
+        if state is None or clock is None or clock["id"] != clock_id:
+            return 0  # answered or handed off since the scan
+        if any(state[k] is not None for k in ("deleted_at", "hidden_at", "held_at")):
+            return 0
+        kind = "ack" if clock["acknowledged_at"] is None else "resolve"
+        due = clock["ack_due_at"] if kind == "ack" else clock["resolve_due_at"]
+        span = due - clock["started_at"]
+        if due > now or span.total_seconds() <= 0:
+            return 0
+        chain = await area_chain_ids(conn, clock["area_id"])  # owner first, root last
+        reached = min(int((now - clock["started_at"]) / span), len(chain) - 1)
+        announce = []
+        for level in range(1, reached + 1):
+            target = chain[level]
+            if not await status_db.record_escalation(conn, clock_id, kind, level, target, now):
+                continue
+            detail = {"level": level, "clock": kind, "due_at": iso(due), "area_id": target}
+            step_id = await status_db.add_step(
+                conn,
+                post_id=post_id,
+                kind="escalated",
+                actor_id=None,
+                from_status=state["status"],
+                status=state["status"],
+                now=now,
+                from_area=clock["area_id"],
+                to_area=target,
+                detail=detail,
+            )
+            announce.append((step_id, chain[level:], detail))
+        # The outbox events last, right before commit (db.events).
+        for step_id, areas, detail in announce:
+            await _emit(conn, runtime, post_id, step_id, areas, detail, now - due)
+            fired += 1
+    return fired
+
+
+async def _emit(
+    conn: asyncpg.Connection,
+    runtime: Any,
+    post_id: int,
+    step_id: int,
+    areas: list[int],
+    detail: dict[str, Any],
+    late: Any,
+) -> None:
+    row = await posts_db.get(conn, post_id)
+    step = await status_db.step(conn, step_id)
+    assert row is not None and step is not None
+    escalation = {**detail, "overdue_s": int(late.total_seconds())}
+    payload = {
+        "post": post_json(row, runtime.storage),
+        "escalation": escalation,
+        "step": step_json(step, runtime.storage),
+    }
+    await events_db.append(conn, "post.escalated", payload, post_id=post_id, area_ids=areas)
+
+
+class Sweeper:
+    """Runs sweep() every settings.escalation_every_s seconds until stopped."""
+
+    def __init__(self, runtime: Any) -> None:
+        self._runtime = runtime
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="escalation-sweep")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            # Sleep first: a process that just started has nothing urgent, and the relay settles first.
+            await asyncio.sleep(self._runtime.settings.escalation_every_s)
+            try:
+                fired = await sweep(self._runtime)
+                if fired:
+                    log.info("escalated %d overdue reports", fired)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("escalation sweep failed; retrying")
