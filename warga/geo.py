@@ -7,6 +7,7 @@ great-circle filter applied afterwards; the cover only has to be cheap and never
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import h3
 
@@ -31,6 +32,13 @@ FINE_MAX_RADIUS_M = 1500.0
 _POLYGON_SIDES = 24
 
 
+@lru_cache(maxsize=16)
+def _max_edge_m(res: int) -> float:
+    # Edge lengths vary about +/-30 % around the average within a resolution (pentagons aside); 1.4x the
+    # average bounds the largest hexagon's circumradius, which equals its edge.
+    return float(h3.average_hexagon_edge_length(res, unit="m")) * 1.4
+
+
 def resolution_for(radius_m: float) -> int:
     return FINE_RES if radius_m <= FINE_MAX_RADIUS_M else COARSE_RES
 
@@ -38,13 +46,16 @@ def resolution_for(radius_m: float) -> int:
 def cover(lat: float, lon: float, radius_m: float, res: int) -> list[int]:
     """Cells at `res` that together contain every point within radius_m of (lat, lon).
 
-    The disk is wrapped in a circumscribed 24-gon (vertices at r / cos(pi/24), plus a margin) and H3 lists
-    every cell overlapping it. Near the poles or the antimeridian, where that polygon is ill-formed, a
-    generous k-ring is used instead.
+    Near the poles or the antimeridian, where a polygon around the disk is ill-formed, a generous k-ring
+    is used instead.
     """
     if abs(lat) > 80 or abs(lon) > 179:
         return _ring_cover(lat, lon, radius_m, res)
-    reach = radius_m / math.cos(math.pi / _POLYGON_SIDES) * 1.01 + 5.0
+    # A cell reaches the disk only if its centre is within radius + its circumradius (= its edge length) of
+    # the disk's centre; so listing the cells whose CENTRE lies in a polygon that circumscribes that larger
+    # circle finds every cell the disk touches, and centre containment is H3's cheapest polygon fill.
+    grown = radius_m + _max_edge_m(res)
+    reach = grown / math.cos(math.pi / _POLYGON_SIDES) * 1.01 + 5.0
     coslat = math.cos(math.radians(lat))
     ring = []
     for i in range(_POLYGON_SIDES):
@@ -52,8 +63,8 @@ def cover(lat: float, lon: float, radius_m: float, res: int) -> list[int]:
         dlat = math.degrees(reach * math.cos(bearing) / EARTH_RADIUS_M)
         dlon = math.degrees(reach * math.sin(bearing) / (EARTH_RADIUS_M * coslat))
         ring.append((lat + dlat, lon + dlon))
-    cells = h3.h3shape_to_cells_experimental(h3.LatLngPoly(ring), res, contain="overlap")
-    cells.append(h3.latlng_to_cell(lat, lon, res))  # a tiny radius may overlap no polygon edge
+    cells = h3.h3shape_to_cells(h3.LatLngPoly(ring), res)
+    cells.append(h3.latlng_to_cell(lat, lon, res))  # a tiny radius may hold no cell centre
     return sorted({int(h3.str_to_int(c)) for c in cells})
 
 
