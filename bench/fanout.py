@@ -84,8 +84,12 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 60) -> 
 
 
 @contextlib.contextmanager
-def process(command: list[str], env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(command, env=env, cwd=BASELINES, stdout=subprocess.DEVNULL)
+def process(
+    command: list[str], env: dict[str, str] | None = None, quiet: bool = False
+) -> Iterator[subprocess.Popen[bytes]]:
+    # quiet: the broadcaster baseline prints a traceback for every client that leaves at the end of a run.
+    stderr = subprocess.DEVNULL if quiet else None
+    proc = subprocess.Popen(command, env=env, cwd=BASELINES, stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         yield proc
     finally:
@@ -120,12 +124,14 @@ def redis(kind: str) -> Iterator[str | None]:
         yield url
 
 
-def load(mode: str, port: int, a: argparse.Namespace) -> dict[str, Any]:
-    command = [PY, str(BASELINES / "fanout_load.py"), mode, "--port", str(port), "--clients", str(a.clients)]
-    command += ["--messages", str(a.messages), "--rate", str(a.rate), "--sample-every", "5"]
+def load(mode: str, port: int, a: argparse.Namespace, warm_up: bool = False) -> dict[str, Any]:
+    clients, messages = (100, 30) if warm_up else (a.clients, a.messages)
+    command = [PY, str(BASELINES / "fanout_load.py"), mode, "--port", str(port), "--clients", str(clients)]
+    command += ["--messages", str(messages), "--rate", str(a.rate), "--sample-every", "5"]
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=600).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    print(json.dumps(result), flush=True)
+    if not warm_up:
+        print(json.dumps(result), flush=True)
     return result
 
 
@@ -262,7 +268,7 @@ def main() -> None:
             database() as db,
             redis(a.broker) as redis_url,
             process([PY, str(BASELINES / "baseline_websockets.py"), str(ws_port)]) as bare,
-            process(uvicorn) as broadcaster,
+            process(uvicorn, quiet=True) as broadcaster,
         ):
             env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
             env.update(WARGA_DATA_DIR=str(data), WARGA_RATE_LIMITS="off", WARGA_WS_MAX_PER_IP="100000")
@@ -275,6 +281,8 @@ def main() -> None:
                 wait_port(ws_port, bare)
                 wait_port(b_port, broadcaster)
                 wait_http(f"http://127.0.0.1:{w_port}/healthz", warga, 180)
+                for mode, port in (("websockets", ws_port), ("broadcaster", b_port), ("warga", w_port)):
+                    load(mode, port, a, warm_up=True)  # first connections, imports, caches: not counted
                 for _ in range(a.repeat):
                     runs["websockets"].append(load("websockets", ws_port, a))
                     runs["broadcaster"].append(load("broadcaster", b_port, a))
