@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from db import posts as posts_db
+
 # $1 level, $2 period start, $3 now, $4 one area (NULL = all). Clocks (post_assignments) started in the period
 # are credited to the area at $1 that holds their owner (itself or an ancestor). Durations are seconds.
 # decided: the clock is closed or past its resolve deadline, or unacknowledged past its acknowledge
@@ -125,17 +127,15 @@ async def copy_officials(conn: asyncpg.Connection, records: Iterable[Sequence[An
     await conn.copy_records_to_table("official_areas", records=records, columns=["user_id", "area_id"])
 
 
-async def route_bulk(conn: asyncpg.Connection, post_ids: Sequence[int], area_ids: Sequence[int]) -> None:
-    """Set many posts' areas at once (benchmark seeding)."""
-    await conn.execute(
-        """UPDATE posts p SET area_id = v.area_id
-           FROM unnest($1::bigint[], $2::bigint[]) AS v (id, area_id) WHERE p.id = v.id""",
-        list(post_ids),
-        list(area_ids),
+async def copy_routed_posts(conn: asyncpg.Connection, records: Iterable[Sequence[Any]]) -> None:
+    """COPY posts with their area and status: db.posts.BULK_COLUMNS followed by area_id and status."""
+    await conn.copy_records_to_table(
+        "posts", records=records, columns=[*posts_db.BULK_COLUMNS, "area_id", "status"]
     )
 
 
 async def vacuum_analyze(conn: asyncpg.Connection) -> None:
     await conn.execute("VACUUM (ANALYZE) post_assignments")
+    await conn.execute("VACUUM (ANALYZE) posts")
     await conn.execute("ANALYZE areas")
     await conn.execute("ANALYZE official_areas")

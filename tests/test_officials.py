@@ -1,5 +1,5 @@
-"""Officials: routing new reports through the HTTP API (edges, holes, outside -> the admins' queue), appointing
-officials (admin API and CLI), the inbox, and live area subscriptions over a real websocket."""
+"""Officials: routing new reports through the HTTP API (edges, holes, outside -> the admins' queue),
+appointing officials (admin API and CLI), the inbox, and live area subscriptions over a real websocket."""
 
 from __future__ import annotations
 
