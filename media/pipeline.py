@@ -19,7 +19,7 @@ import blurhash
 import pillow_heif
 from PIL import ExifTags, Image, ImageCms, UnidentifiedImageError
 
-from media import errors, formats
+from media import colour, errors, formats
 from media.errors import PhotoRejected
 from media.photo import Limits, ProcessedPhoto, Variant
 
@@ -135,7 +135,7 @@ def _render(image: Any, data: bytes, kind: str, limits: Limits) -> ProcessedPhot
     exif = _exif(image)
     orientation = _orientation(exif)
     gps = read_gps(exif)
-    icc = image.info.get("icc_profile")
+    icc = image.info.get("icc_profile") or colour.nclx_icc(image.info.get("nclx_profile"))
     width, height = image.size
     if orientation in (5, 6, 7, 8):
         width, height = height, width

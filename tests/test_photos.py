@@ -248,6 +248,25 @@ async def test_wide_gamut_colours_are_converted_to_srgb(profile: str, processor:
         assert samples.close(image.getpixel((image.width // 2, image.height // 2)), wanted, 5)  # type: ignore[arg-type]
 
 
+async def test_display_p3_heic_tagged_by_nclx_is_converted_to_srgb(processor: PhotoProcessor) -> None:
+    """Android phones tag HEIC colour with an nclx box (primaries + transfer), not an ICC profile."""
+    wanted = (40, 180, 60)
+    srgb = ImageCms.createProfile("sRGB")
+    p3 = ImageCms.ImageCmsProfile(io.BytesIO(samples.display_p3_icc()))  # the tests' own P3 (gamma 2.2)
+    tagged = ImageCms.profileToProfile(Image.new("RGB", (300, 200), wanted), srgb, p3)
+    assert tagged is not None
+    assert not samples.close(tagged.getpixel((10, 10)), wanted, 12)  # type: ignore[arg-type]
+    nclx = {
+        "color_primaries": 12,
+        "transfer_characteristics": 13,
+        "matrix_coefficients": 6,
+        "full_range_flag": 1,
+    }
+    processed = await processor.process(samples.encode(tagged, "HEIF", quality=95, nclx_profile=nclx))
+    image = open_variant(processed, "display")
+    assert samples.close(image.getpixel((150, 100)), wanted, 6)  # type: ignore[arg-type]
+
+
 async def test_sixteen_bit_and_grey_photos_are_accepted(processor: PhotoProcessor) -> None:
     grey16 = Image.linear_gradient("L").resize((200, 100)).convert("I").point(lambda v: v * 256)
     grey16 = grey16.convert("I;16")
