@@ -11,10 +11,12 @@ Not here yet: "an official resolves it → the reporter sees the status" needs P
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -119,8 +121,8 @@ async def test_comments_arrive_live_in_an_open_report(
         await card(tab, "Sampah menumpuk").locator("button.open").click()
         await expect(tab.page.locator("#dlg-detail")).to_be_visible()
         await expect(tab.page.locator("#detail-comments")).to_contain_text("No comments yet")
-    # The timeline shows what the post itself knows (the timeline endpoint comes with issue 5).
-    await expect(a.page.locator("#detail-timeline")).to_contain_text("Open")
+    # The status timeline starts with the report itself.
+    await expect(a.page.locator("#detail-timeline")).to_contain_text("Reported")
 
     await b.page.fill("#comment-text", "Sudah dilaporkan ke kelurahan")
     await b.page.click("#comment-form button[type=submit]")
@@ -324,6 +326,109 @@ async def test_the_report_form_names_the_area_of_the_chosen_place(
     await expect(tab.page.locator("#post-area")).to_contain_text("Jakarta Pusat")
 
 
+GAMBIR = "31.71.01.1001"  # the demo areas' Kelurahan Gambir, around Monas
+MONAS = (-6.1754, 106.8272)
+
+
+async def appoint(api: httpx.AsyncClient, admin: Any, official: Any, area: str = GAMBIR) -> None:
+    res = await api.post(
+        "/api/admin/officials", json={"handle": official.handle, "area": area}, headers=admin.headers
+    )
+    assert res.status_code in (200, 201), res.text
+
+
+async def test_official_moves_a_report_to_resolved_and_the_reporter_sees_it_live(
+    open_page: OpenPage, web_user: MakeWebUser, api: httpx.AsyncClient, web_areas: None
+) -> None:
+    alice, official, admin = await web_user(), await web_user("official"), await web_user("admin")
+    await appoint(api, admin, official)
+    text = "Lampu jalan mati di depan Monas"
+    post = await create_post(api, alice, text, MONAS, "street_light")
+    assert post["area_id"] is not None
+    a = await open_page(alice, at=MONAS)
+    o = await open_page(official, at=MONAS)  # the official is at the report: the proof position
+    on_a = card(a, text)
+    await expect(on_a.locator(".status")).to_have_text("Open")
+
+    await o.page.click('#nav a[data-view="inbox"]')
+    await expect(o.page.locator("#inbox-areas")).to_contain_text("Gambir")
+    item = o.page.locator("#inbox-list > li", has_text=text)
+    await item.locator("button.status-btn").click()
+    await o.page.select_option("#status-value", "acknowledged")
+    await o.page.fill("#status-note", "Petugas PJU menuju lokasi")
+    await o.page.click("#status-submit")
+    await expect(on_a.locator(".status")).to_have_text("Acknowledged")
+
+    # Resolving needs a note and a proof photo; the photo has no GPS, so the device's position goes along.
+    await item.locator("button.status-btn").click()
+    await o.page.select_option("#status-value", "resolved")
+    await o.page.fill("#status-note", "Lampu sudah diganti")
+    await o.page.set_input_files(
+        "#status-photo",
+        files=[{"name": "bukti.jpg", "mimeType": "image/jpeg", "buffer": demo_photo("street_light", 3)}],
+    )
+    await o.page.click("#status-submit")
+    await expect(o.page.locator("#dlg-status")).not_to_be_visible()
+    await expect(on_a.locator(".status")).to_have_text("Resolved")
+
+    # The reporter's report shows every step, with the note and the proof; the reporter may reopen it.
+    await on_a.locator("button.open").click()
+    steps = a.page.locator("#detail-timeline li")
+    await expect(steps).to_have_count(3)
+    await expect(steps.nth(1)).to_contain_text("Acknowledged")
+    await expect(steps.nth(2)).to_contain_text("Lampu sudah diganti")
+    await expect(steps.nth(2).locator(".proof img")).to_have_count(1)
+    await a.page.click(".reopen-btn")
+    await a.page.fill("#reopen-reason", "Lampunya mati lagi malam ini")
+    await a.page.click("#reopen-submit")
+    await expect(on_a.locator(".status")).to_have_text("Reopened")
+    await expect(steps).to_have_count(4)
+
+
+async def test_inbox_marks_overdue_reports_and_offers_only_legal_moves(
+    open_page: OpenPage, web_user: MakeWebUser, api: httpx.AsyncClient, web_areas: None
+) -> None:
+    alice, official, admin = await web_user(), await web_user("official"), await web_user("admin")
+    await appoint(api, admin, official)
+    post = await create_post(api, alice, "Got mampet, air meluap ke jalan", MONAS, "drainage")
+    # The test server's drainage SLA is one second: wait (on the server's word) until it is overdue.
+    for _ in range(100):
+        res = await api.get("/api/officials/inbox", params={"overdue": "true"}, headers=official.headers)
+        if any(i["post"]["id"] == post["id"] for i in res.json()["items"]):
+            break
+        await asyncio.sleep(0.1)
+    o = await open_page(official, at=MONAS)
+    await o.page.click('#nav a[data-view="inbox"]')
+    await o.page.check("#inbox-overdue")
+    item = o.page.locator("#inbox-list > li", has_text="Got mampet")
+    await expect(item.locator(".overdue-badge")).to_have_count(1)
+    await expect(item.locator(".due.late")).to_contain_text("Overdue by")
+    await item.locator("button.status-btn").click()
+    options = await o.page.locator("#status-value option").evaluate_all("els => els.map(e => e.value)")
+    assert options == ["acknowledged", "in_progress", "resolved", "rejected", "forwarded"]
+    # Rejecting needs a reason: the field appears and the server's answer is shown plainly.
+    await o.page.select_option("#status-value", "rejected")
+    await expect(o.page.locator("#status-reason")).to_be_visible()
+    await o.page.fill("#status-reason", "Bukan wewenang kelurahan")
+    await o.page.click("#status-submit")
+    await expect(o.page.locator("#dlg-status")).not_to_be_visible()
+    res = await api.get(f"/api/posts/{post['id']}")
+    assert res.json()["status"] == "rejected"
+
+
+async def test_league_table_and_csv(open_page: OpenPage, web_areas: None) -> None:
+    tab = await open_page(at=spot())
+    await tab.page.click('#nav a[data-view="league"]')
+    table = tab.page.locator("#league-table table")
+    await expect(table.locator("th").first).to_have_text("Rank")
+    await expect(table.locator("tbody tr").first).to_be_visible()
+    async with tab.page.expect_download() as download:
+        await tab.page.click("#league-csv")
+    path = await (await download.value).path()
+    header = (await asyncio.to_thread(Path(path).read_text)).splitlines()[0]
+    assert header.startswith("rank,area_id,name")
+
+
 async def test_phone_width_keyboard_and_labels(open_page: OpenPage, web_user: MakeWebUser) -> None:
     user = await web_user()
     tab = await open_page(user, at=spot(), viewport={"width": 360, "height": 740})
@@ -376,7 +481,7 @@ async def test_staff_screens_appear_by_role_and_degrade_without_their_api(
     if league.status_code == 404:
         await expect(tab.page.locator("#league-table .notice")).to_contain_text("not available")
     else:
-        await expect(tab.page.locator("#league-table table, #league-msg").first).to_be_visible()
+        await expect(tab.page.locator("#league-table table")).to_be_visible()
 
     mod = await web_user("moderator")
     mtab = await open_page(mod, at=spot())

@@ -118,6 +118,8 @@ async def web_server(
         "WARGA_LOG_LEVEL": "warning",
         # A small replay window, so a test can miss more than it and see the resync path.
         "WARGA_REPLAY_MAX_EVENTS": "5",
+        # Drainage reports are overdue after a second, so the inbox's overdue marks can be seen.
+        "WARGA_SLA": "drainage=1s/1s",
     }
     log = data / "serve.log"
     proc = _start([*warga_command(), "serve"], env, log)

@@ -5,7 +5,7 @@ import { areaNames } from "./areas.js";
 import { photoView, voteButton } from "./cards.js";
 import { $, clear, h, toast } from "./dom.js";
 import { categoryName, formatDate, statusName, t, timeAgo } from "./i18n.js";
-import { emit, on, state } from "./state.js";
+import { emit, isOfficial, NEXT_STATUS, on, state } from "./state.js";
 
 let current = null; // the post shown
 let comments = [];
@@ -18,6 +18,8 @@ export function initDetail() {
     current = null;
   });
   $("#comment-form").addEventListener("submit", sendComment);
+  $("#reopen-form").addEventListener("submit", submitReopen);
+  $("#reopen-cancel").addEventListener("click", () => $("#dlg-reopen").close());
   on("post-patch", (patch) => {
     if (current && current.id === patch.id) {
       current = { ...current, ...patch };
@@ -89,7 +91,16 @@ function renderHead() {
         eager: true,
       }),
     ),
-    h("div", { class: "post-actions" }, voteButton(p), h("span", { class: "muted" }, t("post.comments", { n: p.comments }))),
+    h(
+      "div",
+      { class: "post-actions" },
+      voteButton(p),
+      h("span", { class: "muted" }, t("post.comments", { n: p.comments })),
+      isOfficial() && (NEXT_STATUS[p.status] || []).length
+        ? h("button", { type: "button", class: "primary-outline status-btn", onclick: () => emit("change-status", p) }, t("official.change_status"))
+        : null,
+      canReopen(p) ? h("button", { type: "button", class: "reopen-btn", onclick: openReopen }, t("detail.reopen")) : null,
+    ),
   );
   if (timeline === null) renderTimeline();
   areaNames(p.lat, p.lon).then((names) => {
@@ -102,7 +113,7 @@ async function loadTimeline(id) {
   try {
     const res = await api("GET", `/api/posts/${id}/timeline`);
     if (!current || current.id !== id) return;
-    timeline = Array.isArray(res) ? res : res.items || res.steps || [];
+    timeline = Array.isArray(res) ? res : res.items || [];
   } catch (err) {
     timeline = null; // 404: the officials issue has not landed; show what the post itself says
     if (!err.missing) console.warn("timeline", err);
@@ -133,13 +144,17 @@ function renderTimeline() {
       ...timeline.map((step) =>
         h(
           "li",
-          { class: "st-" + (step.status || "") },
-          h("strong", {}, statusName(step.status || step.to || "")),
+          { class: "step st-" + (step.status || "") },
+          h("strong", {}, step.kind === "created" ? t("timeline.created") : statusName(step.status || "")),
           " — ",
-          formatDate(step.created_at || step.at || step.time),
+          formatDate(step.created_at),
           step.actor && step.actor.handle ? ` · ${step.actor.handle}` : "",
+          step.to_area && step.kind !== "created" ? ` · ${t("timeline.to_area", { area: step.to_area })}` : "",
           step.note ? h("div", { class: "note" }, step.note) : null,
-          step.photo && step.photo.thumb_url ? photoView(step.photo, step.photo.thumb_url, t("official.proof")) : null,
+          step.reason ? h("div", { class: "note" }, `${t("official.reason")}: ${step.reason}`) : null,
+          step.photo && step.photo.thumb_url
+            ? h("div", { class: "proof" }, photoView(step.photo, step.photo.thumb_url, t("official.proof")))
+            : null,
         ),
       ),
     ),
@@ -208,6 +223,33 @@ async function sendComment(e) {
     toast(err.status === 0 ? t("common.offline") : t("common.error", { message: err.message }), "error");
   } finally {
     button.disabled = false;
+  }
+}
+
+function canReopen(p) {
+  // The server decides (reporter or a voter, within 14 days); the button shows where it may succeed.
+  const mine = state.user && p.author && p.author.id === state.user.id;
+  return Boolean(state.user && (p.status === "resolved" || p.status === "rejected") && (mine || p.voted_by_me));
+}
+
+function openReopen() {
+  $("#reopen-error").textContent = "";
+  $("#reopen-reason").value = "";
+  $("#dlg-reopen").showModal();
+  $("#reopen-reason").focus();
+}
+
+async function submitReopen(e) {
+  e.preventDefault();
+  const reason = $("#reopen-reason").value.trim();
+  if (!reason || !current) return;
+  try {
+    const res = await api("POST", `/api/posts/${current.id}/reopen`, { json: { reason } });
+    $("#dlg-reopen").close();
+    if (res && res.post) emit("post-replace", res.post);
+    loadTimeline(current.id);
+  } catch (err) {
+    $("#reopen-error").textContent = err.message;
   }
 }
 

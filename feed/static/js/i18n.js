@@ -125,6 +125,34 @@ export const STRINGS = {
     "official.rank": "Peringkat",
     "official.area": "Wilayah",
     "league.empty": "Belum ada data liga.",
+    "official.reason": "Alasan",
+    "official.reason_hint": "wajib untuk status Ditolak",
+    "official.to_area": "Teruskan ke wilayah",
+    "official.to_area_hint": "kode wilayah (mis. 31.71.01) atau id",
+    "official.attach_position": "Lampirkan posisi saya sebagai lokasi bukti",
+    "official.no_transitions": "Status laporan ini tidak bisa diubah lagi.",
+    "official.due": "Tenggat {time}",
+    "official.overdue_by": "Terlambat {d}",
+    "official.need_note_photo": "Status Selesai butuh catatan dan foto bukti.",
+    "official.need_reason": "Alasan wajib untuk menolak.",
+    "official.need_area": "Isi wilayah tujuan.",
+    "official.no_position": "Posisi Anda tidak tersedia; foto bukti harus punya GPS.",
+    "official.areas": "Wilayah Anda: {names}",
+    "detail.reopen": "Buka lagi",
+    "detail.reopen_reason": "Kenapa laporan ini perlu dibuka lagi?",
+    "timeline.created": "Dilaporkan",
+    "timeline.to_area": "ke wilayah #{area}",
+    "league.reports": "Laporan",
+    "league.ack_median": "Median tanggap",
+    "league.resolve_median": "Median selesai",
+    "league.within_sla": "Tepat waktu",
+    "league.reopen_rate": "Dibuka lagi",
+    "league.per_1000": "Per 1.000 warga",
+    "league.score": "Skor",
+    "league.csv": "Unduh CSV",
+    "dur.d": "{n} hr",
+    "dur.h": "{n} j",
+    "dur.m": "{n} mnt",
     "level.kota": "Kota",
     "level.kecamatan": "Kecamatan",
     "level.kelurahan": "Kelurahan",
@@ -268,6 +296,34 @@ export const STRINGS = {
     "official.rank": "Rank",
     "official.area": "Area",
     "league.empty": "No league data yet.",
+    "official.reason": "Reason",
+    "official.reason_hint": "required for Rejected",
+    "official.to_area": "Forward to area",
+    "official.to_area_hint": "area code (e.g. 31.71.01) or id",
+    "official.attach_position": "Attach my position as the proof location",
+    "official.no_transitions": "This report's status cannot change any more.",
+    "official.due": "Due {time}",
+    "official.overdue_by": "Overdue by {d}",
+    "official.need_note_photo": "Resolved needs a note and a proof photo.",
+    "official.need_reason": "A reason is required to reject.",
+    "official.need_area": "Give the area to forward to.",
+    "official.no_position": "Your position is not available; the proof photo must carry GPS.",
+    "official.areas": "Your areas: {names}",
+    "detail.reopen": "Reopen",
+    "detail.reopen_reason": "Why should this report be reopened?",
+    "timeline.created": "Reported",
+    "timeline.to_area": "to area #{area}",
+    "league.reports": "Reports",
+    "league.ack_median": "Median to acknowledge",
+    "league.resolve_median": "Median to resolve",
+    "league.within_sla": "Within SLA",
+    "league.reopen_rate": "Reopened",
+    "league.per_1000": "Per 1,000 residents",
+    "league.score": "Score",
+    "league.csv": "Download CSV",
+    "dur.d": "{n} d",
+    "dur.h": "{n} h",
+    "dur.m": "{n} min",
     "level.kota": "City",
     "level.kecamatan": "District",
     "level.kelurahan": "Kelurahan",
@@ -373,6 +429,20 @@ export function timeAgo(iso) {
   if (s < 3600) return t("time.minutes", { n: Math.floor(s / 60) });
   if (s < 86400) return t("time.hours", { n: Math.floor(s / 3600) });
   return t("time.days", { n: Math.floor(s / 86400) });
+}
+
+/** 9000 → "2 h 30 min"; whole days, hours, minutes (two largest units). */
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined || Number.isNaN(Number(seconds))) return "—";
+  let s = Math.max(0, Math.round(Number(seconds)));
+  const parts = [];
+  for (const [unit, size] of [["dur.d", 86400], ["dur.h", 3600], ["dur.m", 60]]) {
+    if (s >= size || (unit === "dur.m" && !parts.length)) {
+      parts.push(t(unit, { n: Math.floor(s / size) }));
+      s %= size;
+    }
+  }
+  return parts.slice(0, 2).join(" ");
 }
 
 export function formatDate(iso) {

@@ -10,16 +10,8 @@ import { Live } from "./live.js";
 import * as mapView from "./map.js";
 import { fillCategories, initPostForm, openPostForm } from "./post_form.js";
 import { isOfficial, isStaff, MONAS, on, state } from "./state.js";
-import {
-  dropStaffSubscriptions,
-  fillStaffSelects,
-  initStaff,
-  loadInbox,
-  loadLeague,
-  loadLog,
-  loadQueue,
-  subscribeModeration,
-} from "./staff.js";
+import { dropModeration, initModerators, loadLog, loadQueue, subscribeModeration } from "./moderators.js";
+import { dropAreaSubscriptions, fillOfficialSelects, initOfficials, loadInbox, loadLeague } from "./officials.js";
 import { locate } from "./where.js";
 
 const VIEWS = {
@@ -54,7 +46,8 @@ async function boot() {
   initDetail();
   initPostForm();
   initAuth();
-  initStaff({ onOpen: openDetail });
+  initOfficials({ onOpen: openDetail });
+  initModerators({ onOpen: openDetail });
   on("live-event", detailOnEvent);
   on("auth-changed", onAuthChanged);
   onLangChange(onLanguage);
@@ -139,7 +132,8 @@ async function onSessionEnded() {
 }
 
 function onAuthChanged() {
-  dropStaffSubscriptions();
+  dropAreaSubscriptions();
+  dropModeration();
   state.live.restart(); // the socket re-authenticates; subscriptions resume from their seq
   subscribeModeration();
   renderAccount();
@@ -190,7 +184,7 @@ function onLanguage() {
   showLiveState(state.live.state);
   fillFilters();
   fillCategories();
-  fillStaffSelects();
+  fillOfficialSelects();
   refreshCards();
   refreshDetail();
   renderAccount();

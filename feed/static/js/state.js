@@ -3,7 +3,17 @@
 export const MONAS = { lat: -6.1754, lon: 106.8272 };
 export const STAFF_ROLES = new Set(["moderator", "admin"]);
 export const OFFICIAL_ROLES = new Set(["official", "admin"]);
-export const STATUSES = ["open", "acknowledged", "in_progress", "resolved", "rejected", "forwarded"];
+export const STATUSES = ["open", "acknowledged", "in_progress", "resolved", "rejected", "forwarded", "reopened"];
+// The status workflow (feed/status.py NEXT): which statuses an official may set from each one.
+export const NEXT_STATUS = {
+  open: ["acknowledged", "in_progress", "resolved", "rejected", "forwarded"],
+  reopened: ["acknowledged", "in_progress", "resolved", "rejected", "forwarded"],
+  forwarded: ["acknowledged", "in_progress", "resolved", "rejected", "forwarded"],
+  acknowledged: ["in_progress", "resolved", "rejected", "forwarded"],
+  in_progress: ["resolved", "rejected", "forwarded"],
+  resolved: [],
+  rejected: [],
+};
 
 export const state = {
   config: null,
