@@ -223,3 +223,27 @@ async def explain_feed(conn: asyncpg.Connection, *, res: int, staff: bool, args:
     sql = FEED_QUERIES[("cell9" if res == 9 else "cell7", staff)]
     rows = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS) " + sql, *args)
     return "\n".join(r[0] for r in rows)
+
+
+# --- Trust and safety (docs/trust.md) -------------------------------------------------------------
+async def set_public_position(
+    conn: asyncpg.Connection, post_id: int, pub_lat: float, pub_lon: float, cell9: int, cell7: int
+) -> None:
+    await conn.execute(
+        "UPDATE posts SET pub_lat = $2, pub_lon = $3, cell9 = $4, cell7 = $5 WHERE id = $1",
+        post_id,
+        pub_lat,
+        pub_lon,
+        cell9,
+        cell7,
+    )
+
+
+async def set_held(conn: asyncpg.Connection, post_id: int, reason: str) -> None:
+    await conn.execute("UPDATE posts SET held_at = now(), held_reason = $2 WHERE id = $1", post_id, reason)
+
+
+async def release(conn: asyncpg.Connection, post_id: int) -> None:
+    await conn.execute(
+        "UPDATE posts SET held_at = NULL, held_reason = NULL, updated_at = now() WHERE id = $1", post_id
+    )

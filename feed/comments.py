@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import asyncpg
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from db import comments as comments_db
 from db import posts as posts_db
+from feed import idempotency
 from feed.auth import current_user, require_user
 from feed.errors import ApiError, invalid, not_found
 from feed.parse import int_param, no_unknown, path_id, read_json, text_field
@@ -27,15 +31,27 @@ async def create_comment(request: Request) -> JSONResponse:
     text = text_field(data, "text", errors, max_len=MAX_TEXT)
     if errors:
         raise invalid(errors)
-    async with runtime.pool.acquire() as conn, conn.transaction():
+    key = idempotency.key_of(request)
+    rhash = idempotency.request_hash(f"POST /api/posts/{post_id}/comments", data)
+    replayed = await idempotency.stored(runtime, user.id, key, rhash)
+    if replayed is not None:
+        return replayed
+    await runtime.limits.check(request, "comment", user.id)
+
+    async def work(conn: asyncpg.Connection) -> tuple[int, dict[str, Any], idempotency.Finish]:
         await lock_open_post(conn, post_id)
         comment_id = await comments_db.insert(conn, post_id, user.id, text)
         await posts_db.add_comments(conn, post_id, 1)
         row = await comments_db.get(conn, comment_id)
         assert row is not None
         body = comment_json(row)
-        await emit(conn, runtime.storage, "comment.created", post_id, {"comment": body})
-    return JSONResponse(body, status_code=201)
+
+        async def finish(conn: asyncpg.Connection) -> None:
+            await emit(conn, runtime.storage, "comment.created", post_id, {"comment": body})
+
+        return 201, body, finish
+
+    return await idempotency.once(runtime, user.id, key, rhash, work)
 
 
 async def list_comments(request: Request) -> JSONResponse:

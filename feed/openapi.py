@@ -634,6 +634,166 @@ PATHS.update(
     }
 )
 
+# Trust and safety (docs/trust.md).
+_OBJ = {"type": "object"}
+_KIND = {"name": "kind", "in": "path", "required": True, "schema": {"enum": ["post", "comment"]}}
+_FLAG_BODY = _body(
+    {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {
+            "reason": {"enum": ["spam", "abuse", "false", "duplicate", "personal_data"]},
+            "note": _text(500),
+        },
+    }
+)
+SCHEMAS["Flag"] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"},
+        "target_type": {"enum": ["post", "comment"]},
+        "target_id": {"type": "integer"},
+        "reason": {"type": "string"},
+        "weight": {"type": "number"},
+        "hidden": {"type": "boolean", "description": "the target is hidden (now or already)"},
+    },
+}
+SCHEMAS["QueueItem"] = {"type": "object", "description": "A flagged or held item; see docs/trust.md."}
+SCHEMAS["Appeal"] = {"type": "object", "description": "An appeal against a suspension; see docs/trust.md."}
+for _kind in ("posts", "comments"):
+    PATHS[f"/api/{_kind}/{{id}}/flag"] = {
+        "parameters": [_ID],
+        "post": _op(
+            f"Flag a {_kind[:-1]} (once per user; weighted; enough weight hides it pending review)",
+            {
+                "201": _json(_ref("Flag")),
+                **_errors(400, 401, 403, 404, 409, 422),
+                "429": _json(_ref("Error")),
+            },
+            auth="required",
+            body=_FLAG_BODY,
+            tag="moderation",
+        ),
+    }
+PATHS.update(
+    {
+        "/api/moderation/queue": {
+            "get": _op(
+                "Flagged and held items, newest or most-flagged first (moderators and admins)",
+                {"200": _json(_page("QueueItem")), **_errors(401, 403, 422)},
+                auth="required",
+                params=[
+                    _query("order", {"enum": ["newest", "flags"], "default": "newest"}, "Ordering."),
+                    _limit(50, 200),
+                    _query("cursor", {"type": "string"}, "Opaque cursor: the `next` of the previous page."),
+                ],
+                tag="moderation",
+            )
+        },
+        "/api/moderation/queue/{kind}/{id}": {
+            "parameters": [_KIND, _ID],
+            "post": _op(
+                "Resolve a queue item: hide (flags upheld), restore (flags rejected; releases a held post), "
+                "dismiss (flags rejected)",
+                {"200": _json(_OBJ), **_errors(400, 401, 403, 404, 409, 422)},
+                auth="required",
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["action", "reason"],
+                        "properties": {
+                            "action": {"enum": ["hide", "restore", "dismiss"]},
+                            "reason": _text(500),
+                        },
+                    }
+                ),
+                tag="moderation",
+            ),
+        },
+        "/api/admin/users/{id}/suspend": {
+            "parameters": [_ID],
+            "post": _op(
+                "Suspend a user (moderators, admins): tokens revoked, sockets closed, content maybe hidden",
+                {"200": _json(_OBJ), **_errors(400, 401, 403, 404, 422)},
+                auth="required",
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["reason", "days"],
+                        "properties": {
+                            "reason": _text(500),
+                            "days": {"type": "integer", "minimum": 1, "maximum": 3650},
+                            "hide_content": {"type": "boolean", "default": False},
+                        },
+                    }
+                ),
+                tag="moderation",
+            ),
+        },
+        "/api/appeals": {
+            "post": _op(
+                "Appeal one's suspension, once per suspension (authenticated by handle and password)",
+                {"201": _json(_ref("Appeal")), **_errors(400, 401, 409, 422), "429": _json(_ref("Error"))},
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["handle", "password", "text"],
+                        "properties": {
+                            "handle": {"type": "string"},
+                            "password": {"type": "string"},
+                            "text": _text(2000),
+                        },
+                    }
+                ),
+                tag="moderation",
+            ),
+            "get": _op(
+                "Appeals, newest first (moderators and admins)",
+                {"200": _json(_page("Appeal")), **_errors(401, 403, 422)},
+                auth="required",
+                params=[
+                    _query("pending", {"type": "boolean", "default": False}, "Undecided only."),
+                    _limit(50, 200),
+                    _CURSOR,
+                ],
+                tag="moderation",
+            ),
+        },
+        "/api/appeals/{id}/decision": {
+            "parameters": [_ID],
+            "post": _op(
+                "Decide an appeal (moderators and admins): upheld, or lifted (the suspension ends)",
+                {"200": _json(_ref("Appeal")), **_errors(400, 401, 403, 404, 409, 422)},
+                auth="required",
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["decision", "reason"],
+                        "properties": {"decision": {"enum": ["upheld", "lifted"]}, "reason": _text(500)},
+                    }
+                ),
+                tag="moderation",
+            ),
+        },
+        "/api/posts/{id}/merge": {
+            "parameters": [_ID],
+            "post": _op(
+                "Merge a duplicate into its original (officials of both posts' areas, moderators, admins)",
+                {"200": _json(_OBJ), **_errors(400, 401, 403, 404, 409, 422)},
+                auth="required",
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["into"],
+                        "properties": {"into": {"type": "integer"}, "reason": _text(500)},
+                    }
+                ),
+                tag="officials",
+            ),
+        },
+    }
+)
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {

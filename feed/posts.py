@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -14,9 +15,11 @@ from starlette.responses import JSONResponse, Response
 
 from db import areas as areas_db
 from db import events as events_db
+from db import moderation as moderation_db
 from db import photos as photos_db
 from db import posts as posts_db
 from db import votes as votes_db
+from feed import duplicates, idempotency, privacy, spam
 from feed.auth import User, current_user, require_user
 from feed.categories import CATEGORIES
 from feed.errors import ApiError, invalid, not_found
@@ -41,9 +44,24 @@ class NewPost:
     lon: float
 
 
-def public_position(category: str, lat: float, lon: float, post_id: int | None = None) -> tuple[float, float]:
-    """Where the world sees a post. The one place that decides it: the trust issue will fuzz sensitive
-    categories here; today the public position is the exact one."""
+def public_position(
+    category: str,
+    lat: float,
+    lon: float,
+    post_id: int | None = None,
+    *,
+    settings: Any = None,
+    key: bytes | None = None,
+) -> tuple[float, float]:
+    """Where the world sees a post. The one place that decides it: a sensitive category (settings) is moved
+    to its post's fixed offset (feed.privacy; needs the post id and the fuzz key); others are exact."""
+    if (
+        settings is not None
+        and key is not None
+        and post_id is not None
+        and privacy.is_sensitive(settings, category)
+    ):
+        return privacy.fuzzed(key, post_id, lat, lon, settings.fuzz_radius_m)
     return lat, lon
 
 
@@ -79,10 +97,15 @@ async def emit(
     areas = (
         [a["id"] for a in await areas_db.chain(conn, row["area_id"])] if row["area_id"] is not None else []
     )
+    payload = {"post": body, **(extra or {})}
+    # A fuzzed post's exact position rides along privately; realtime.wire strips it for everyone else.
+    exact = await privacy.event_exact(conn, row, areas)
+    if exact is not None:
+        payload["exact"] = exact
     await events_db.append(
         conn,
         type_,
-        {"post": body, **(extra or {})},
+        payload,
         post_id=post_id,
         lat=row["pub_lat"],
         lon=row["pub_lon"],
@@ -170,39 +193,103 @@ async def _create(request: Request) -> JSONResponse:
     else:
         raise ApiError(415, "unsupported_media_type", "Send application/json or multipart/form-data.")
     new = validate_new_post(data)
+    key = idempotency.key_of(request)
+    rhash = b""
+    if key is not None:
+        blobs = []
+        for upload in uploads:  # the photos' bytes are part of "the same request"
+            blobs.append(await upload.read())
+            await upload.seek(0)
+        rhash = idempotency.request_hash("POST /api/posts", data, blobs)
+        replayed = await idempotency.stored(runtime, user.id, key, rhash)
+        if replayed is not None:
+            return replayed
+    await runtime.limits.check(request, "post", user.id)
+    for _ in uploads:
+        await runtime.limits.check(request, "upload", user.id)
     # Photos are decoded, re-encoded and stored before the transaction: slow work never holds a row lock,
     # and a rejected photo leaves nothing in the database (stored variants are content-addressed and
     # harmless if orphaned). They run side by side in the media process pool.
     photos = await asyncio.gather(*(_process_photo(runtime, upload) for upload in uploads))
-    pub_lat, pub_lon = public_position(new.category, new.lat, new.lon)
-    async with runtime.pool.acquire() as conn, conn.transaction():
-        post_id = await posts_db.insert(
-            conn,
-            author_id=user.id,
-            text=new.text,
-            category=new.category,
-            lat=new.lat,
-            lon=new.lon,
-            pub_lat=pub_lat,
-            pub_lon=pub_lon,
-            cell9=geo.cell(pub_lat, pub_lon, geo.FINE_RES),
-            cell7=geo.cell(pub_lat, pub_lon, geo.COARSE_RES),
+
+    async def work(conn: asyncpg.Connection) -> tuple[int, dict[str, Any], idempotency.Finish]:
+        return await _insert_post(conn, runtime, user, new, photos)
+
+    return await idempotency.once(runtime, user.id, key, rhash, work)
+
+
+async def _insert_post(
+    conn: asyncpg.Connection, runtime: Any, user: User, new: NewPost, photos: list[Any]
+) -> tuple[int, dict[str, Any], idempotency.Finish]:
+    """In the creating transaction: the post (held or published), its photos, suggestions; returns the
+    answer and the step that appends its event (the last statement)."""
+    hold = await spam.hold_reason(conn, runtime.settings, user, new.text, datetime.now(UTC))
+    pub_lat, pub_lon = new.lat, new.lon  # sensitive posts move once their id is known (below)
+    post_id = await posts_db.insert(
+        conn,
+        author_id=user.id,
+        text=new.text,
+        category=new.category,
+        lat=new.lat,
+        lon=new.lon,
+        pub_lat=pub_lat,
+        pub_lon=pub_lon,
+        cell9=geo.cell(pub_lat, pub_lon, geo.FINE_RES),
+        cell7=geo.cell(pub_lat, pub_lon, geo.COARSE_RES),
+    )
+    if privacy.is_sensitive(runtime.settings, new.category):
+        key = await privacy.fuzz_key(runtime, conn)
+        pub_lat, pub_lon = public_position(
+            new.category, new.lat, new.lon, post_id, settings=runtime.settings, key=key
         )
-        # Routing by the EXACT position (not the public one): the area's officials own it from now.
-        await route_new_post(conn, runtime.settings, post_id, new.lat, new.lon, new.category, runtime.clock())
-        for position, (processed, variants) in enumerate(photos):
-            await photos_db.insert(
-                conn,
-                post_id=post_id,
-                position=position,
-                sha256=processed.sha256,
-                width=processed.width,
-                height=processed.height,
-                blurhash=processed.blurhash,
-                variants=variants,
-            )
-        body = await emit(conn, runtime.storage, "post.created", post_id)
-    return JSONResponse(body, status_code=201)
+        await posts_db.set_public_position(
+            conn,
+            post_id,
+            pub_lat,
+            pub_lon,
+            geo.cell(pub_lat, pub_lon, geo.FINE_RES),
+            geo.cell(pub_lat, pub_lon, geo.COARSE_RES),
+        )
+    # Routing by the EXACT position (not the public one): the area's officials own it from now.
+    await route_new_post(conn, runtime.settings, post_id, new.lat, new.lon, new.category, runtime.clock())
+    for position, (processed, variants) in enumerate(photos):
+        await photos_db.insert(
+            conn,
+            post_id=post_id,
+            position=position,
+            sha256=processed.sha256,
+            width=processed.width,
+            height=processed.height,
+            blurhash=processed.blurhash,
+            variants=variants,
+        )
+    if hold is not None:
+        await posts_db.set_held(conn, post_id, hold)
+        await moderation_db.record(conn, None, "hold", "post", post_id, hold)
+    row = await posts_db.get(conn, post_id)
+    assert row is not None
+    # The answer is the post JSON of the contract plus, only when they apply (so the common answer stays
+    # exactly the post): possible_duplicates, held with its message, and the author's exact position.
+    body: dict[str, Any] = post_json(row, runtime.storage)
+    similar = await duplicates.suggest(conn, runtime, post_id, new.category, new.lat, new.lon)
+    if similar:
+        body["possible_duplicates"] = similar
+    if privacy.is_fuzzed(row):
+        body["exact"] = {"lat": new.lat, "lon": new.lon}
+    if hold is not None:
+        body["held"] = True
+        body["message"] = spam.MESSAGE
+        body["held_reason"] = hold
+
+    async def finish(conn: asyncpg.Connection) -> None:
+        if hold is not None:  # not public: moderators hear of it (feed.queue), nobody nearby does
+            from feed.queue import emit_moderation
+
+            await emit_moderation(conn, runtime.storage, "post.held", post_id, {"reason": hold})
+        else:
+            await emit(conn, runtime.storage, "post.created", post_id)
+
+    return (202 if hold is not None else 201), body, finish
 
 
 # --- Read and delete -------------------------------------------------------------------------------
@@ -215,7 +302,11 @@ async def get_post(request: Request) -> JSONResponse:
         if row is None or not visible_to(row, user):
             raise not_found("post")
         voted = user is not None and await votes_db.exists(conn, post_id, user.id)
-    return JSONResponse({**post_json(row, runtime.storage), "voted_by_me": voted})
+        exact = await privacy.exact_for(conn, user, row)
+    body = {**post_json(row, runtime.storage), "voted_by_me": voted}
+    if exact is not None:  # a fuzzed post, asked by its author, the area's officials or staff
+        body["exact"] = exact
+    return JSONResponse(body)
 
 
 async def delete_post(request: Request) -> Response:

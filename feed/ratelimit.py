@@ -109,17 +109,20 @@ class MemoryStore:
         self._log.clear()
 
 
-# KEYS[1] = the log; ARGV = now (ms), window (ms), limit, a unique member. Redis runs scripts atomically,
-# so a hundred concurrent requests at the edge let exactly `limit` through.
+# KEYS[1] = the log; ARGV = window (ms), limit, a unique member. Redis runs scripts atomically, so a
+# hundred concurrent requests at the edge let exactly `limit` through. The clock is read INSIDE the script
+# (Redis's clock: every web process agrees on the window edges, and no request can carry a time older than
+# an entry already logged; scripts replicate by effects since Redis 5, so TIME is allowed).
 _SLIDING_WINDOW = """
-local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return tonumber(oldest[2]) + window - now
 end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], window)
 return 0
 """
@@ -133,12 +136,8 @@ class RedisStore:
         self._script = self._redis.register_script(_SLIDING_WINDOW)
 
     async def hit(self, key: str, rule: Rule) -> float:
-        # Redis's clock, not ours: every web process then agrees on the window edges.
-        seconds, micros = await self._redis.time()
-        now_ms = seconds * 1000 + micros // 1000
         wait_ms = await self._script(
-            keys=["warga:rl:" + key],
-            args=[now_ms, int(rule.window_s * 1000), rule.limit, f"{now_ms}-{secrets.token_hex(6)}"],
+            keys=["warga:rl:" + key], args=[int(rule.window_s * 1000), rule.limit, secrets.token_hex(8)]
         )
         return float(wait_ms) / 1000.0
 

@@ -16,6 +16,7 @@ async def _set_vote(request: Request, on: bool) -> JSONResponse:
     runtime = request.app.state.runtime
     post_id = path_id(request)
     user = await require_user(request)
+    await runtime.limits.check(request, "vote", user.id)
     async with runtime.pool.acquire() as conn, conn.transaction():
         # The post row lock serialises voters on one post, so the counter moves by exactly the number
         # of votes that really changed; the primary key makes a repeated vote a no-op.

@@ -247,7 +247,7 @@ class Gateway:
     def _push(self, sub: Sub, ev: Event) -> None:
         if ev.seq > sub.last_seq and sub.matches(ev):
             sub.last_seq = ev.seq
-            self._send(sub.client, wire.frame(sub.id_json, ev))
+            self._send(sub.client, wire.frame(sub.id_json, ev, _tail(sub, ev)))
 
     async def _attach(self, sub: Sub) -> None:
         for name in sub.channels:
@@ -295,7 +295,9 @@ class Gateway:
         if not listeners:
             return
         limit = self.settings.ws_queue_bytes
-        groups: dict[bytes, list[Any]] = {}
+        # Keyed by subscription id and audience (a fuzzed post's exact position goes to its author, the
+        # area's officials and staff only): one frame per key, not per socket.
+        groups: dict[tuple[bytes, bytes], list[Any]] = {}
         slow: list[Client] = []
         for sub in listeners:
             if ev.seq <= sub.last_seq:
@@ -314,14 +316,15 @@ class Gateway:
             if transport.get_write_buffer_size() > limit:
                 slow.append(client)
                 continue
-            group = groups.get(sub.id_json)
+            gkey = (sub.id_json, ev.tail if ev.exact_tail is None else _tail(sub, ev))
+            group = groups.get(gkey)
             if group is None:
-                groups[sub.id_json] = [transport]
+                groups[gkey] = [transport]
             else:
                 group.append(transport)
         # One frame per subscription id, the same bytes to every socket: the cost per socket is one write.
-        for sub_id, transports in groups.items():
-            data = wire.ws_text_frame(wire.frame(sub_id, ev))
+        for (sub_id, tail), transports in groups.items():
+            data = wire.ws_text_frame(wire.frame(sub_id, ev, tail))
             for transport in transports:
                 transport.write(data)
         for client in slow:
@@ -420,6 +423,11 @@ class Gateway:
 def _ip(conn: ServerConnection) -> str:
     address = conn.remote_address
     return str(address[0]) if address else "?"
+
+
+def _tail(sub: Sub, ev: Event) -> bytes:
+    user = sub.client.user
+    return ev.tail_for(user.id if user else None, user is not None and user.is_staff)
 
 
 def _suspended(row: Any) -> bool:

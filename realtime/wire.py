@@ -28,6 +28,15 @@ class Event:
     category: str | None
     hidden: bool
     tail: bytes  # `"seq":N,"event":…}` — a frame without its opening `{"type":"event","sub":…,`
+    # A fuzzed post's event (docs/trust.md): the same tail plus "exact": {lat, lon}, for staff and `viewers`
+    # (the author and the area's officials) only. Everyone else gets `tail`, which never contains it.
+    exact_tail: bytes | None = None
+    viewers: frozenset[int] = frozenset()
+
+    def tail_for(self, user_id: int | None, staff: bool) -> bytes:
+        if self.exact_tail is not None and (staff or (user_id is not None and user_id in self.viewers)):
+            return self.exact_tail
+        return self.tail
 
 
 def encode(
@@ -38,6 +47,9 @@ def encode(
     area_ids: list[int] | tuple[int, ...],
     payload: dict[str, Any],
 ) -> bytes:
+    exact = payload.get("exact")
+    if exact is not None:
+        payload = {k: v for k, v in payload.items() if k != "exact"}
     found = payload.get("post")
     post: dict[str, Any] = found if isinstance(found, dict) else {}
     header = {
@@ -49,6 +61,8 @@ def encode(
         "category": post.get("category"),
         "hidden": bool(post.get("hidden")),
     }
+    if isinstance(exact, dict):
+        header["viewers"] = list(exact.get("viewers") or ())
     name, cause = _CLIENT_NAMES.get(type_, (type_, None))
     body: dict[str, Any] = {"seq": seq, "event": name}
     if cause:
@@ -56,7 +70,12 @@ def encode(
     body.update(payload)
     head = json.dumps(header, separators=(",", ":")).encode()
     tail = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    return head + b"\n" + tail[1:]
+    if not isinstance(exact, dict):
+        return head + b"\n" + tail[1:]
+    # JSON text never holds a raw newline, so a second line can carry the private variant.
+    body["exact"] = {"lat": exact.get("lat"), "lon": exact.get("lon")}
+    private = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return head + b"\n" + tail[1:] + b"\n" + private[1:]
 
 
 def encode_row(row: Any) -> bytes:
@@ -67,6 +86,9 @@ def encode_row(row: Any) -> bytes:
 def decode(data: bytes) -> Event:
     cut = data.index(b"\n")
     h = json.loads(data[:cut])
+    rest = data[cut + 1 :]
+    second = rest.find(b"\n")
+    tail, exact_tail = (rest, None) if second < 0 else (rest[:second], rest[second + 1 :])
     return Event(
         seq=h["seq"],
         type=h["type"],
@@ -75,12 +97,14 @@ def decode(data: bytes) -> Event:
         area_ids=tuple(h["area_ids"]),
         category=h["category"],
         hidden=h["hidden"],
-        tail=data[cut + 1 :],
+        tail=tail,
+        exact_tail=exact_tail,
+        viewers=frozenset(h.get("viewers") or ()),
     )
 
 
-def frame(sub_id_json: bytes, event: Event) -> bytes:
-    return b'{"type":"event","sub":' + sub_id_json + b"," + event.tail
+def frame(sub_id_json: bytes, event: Event, tail: bytes | None = None) -> bytes:
+    return b'{"type":"event","sub":' + sub_id_json + b"," + (event.tail if tail is None else tail)
 
 
 def ws_text_frame(payload: bytes) -> bytes:

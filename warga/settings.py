@@ -74,6 +74,21 @@ class Settings:
     # Trust and safety.
     rate_limits: str = "on"
     sensitive_categories: tuple[str, ...] = ("crime",)
+    # docs/trust.md: the key behind each sensitive post's fixed public offset (empty = generated once and kept
+    # in the database), the offset's size, the weighted flag sum that hides pending review, new-account and
+    # spam-signal holds, idempotency keys' lifetime, and the duplicate-suggestion radius and age.
+    fuzz_secret: Secret | None = None
+    fuzz_radius_m: float = 250.0
+    flag_threshold: float = 3.0
+    spam_holds: str = "auto"  # on | off | auto (= on unless WARGA_RATE_LIMITS=off: benchmarks, load tests)
+    new_account_hours: float = 24.0
+    new_account_posts: int = 3
+    spam_max_links: int = 2
+    spam_burst_posts: int = 5
+    spam_burst_window_s: float = 600.0
+    idempotency_ttl_s: float = 24 * 3600.0
+    duplicate_radius_m: float = 100.0
+    duplicate_days: int = 7
     # Officials (docs/officials.md): SLAs per category as "category=ack/resolve,…" (warga/sla.py), how near
     # the report a resolution's proof must be taken, and how often the escalation sweep runs.
     sla: str = "flood=2h/24h,fire=1h/12h,crime=1h/48h,tree=4h/48h,default=24h/168h"

@@ -1,0 +1,110 @@
+"""Flags on posts and comments: insert one per user per target, weigh a target, a flagger's record, and the
+moderation queue (flagged or held items)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+
+async def insert(
+    conn: asyncpg.Connection,
+    *,
+    target_type: str,
+    target_id: int,
+    post_id: int,
+    user_id: int,
+    reason: str,
+    note: str | None,
+    weight: float,
+) -> int | None:
+    """The new flag's id, or None if this user already flagged this target."""
+    return await conn.fetchval(
+        """INSERT INTO flags (target_type, target_id, post_id, user_id, reason, note, weight)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (target_type, target_id, user_id) DO NOTHING RETURNING id""",
+        target_type,
+        target_id,
+        post_id,
+        user_id,
+        reason,
+        note,
+        weight,
+    )
+
+
+async def record_of(conn: asyncpg.Connection, user_id: int) -> tuple[int, int]:
+    """(upheld, rejected): how this user's resolved flags turned out."""
+    row = await conn.fetchrow(
+        """SELECT count(*) FILTER (WHERE outcome = 'upheld') AS upheld,
+                  count(*) FILTER (WHERE outcome = 'rejected') AS rejected
+           FROM flags WHERE user_id = $1 AND outcome IS NOT NULL""",
+        user_id,
+    )
+    return int(row["upheld"]), int(row["rejected"])
+
+
+async def pending_weight(conn: asyncpg.Connection, target_type: str, target_id: int) -> float:
+    value = await conn.fetchval(
+        """SELECT coalesce(sum(weight), 0) FROM flags
+           WHERE target_type = $1 AND target_id = $2 AND outcome IS NULL""",
+        target_type,
+        target_id,
+    )
+    return float(value)
+
+
+async def resolve(conn: asyncpg.Connection, target_type: str, target_id: int, outcome: str) -> int:
+    """Mark every pending flag on the target upheld or rejected; returns how many."""
+    status = await conn.execute(
+        """UPDATE flags SET outcome = $3, resolved_at = now()
+           WHERE target_type = $1 AND target_id = $2 AND outcome IS NULL""",
+        target_type,
+        target_id,
+        outcome,
+    )
+    return int(status.split()[-1])
+
+
+# The queue: every post or comment with pending flags, and every held post; newest activity first or most
+# flagged first. Deleted targets drop out; so do held posts already hidden (decided).
+_QUEUE = """
+WITH flagged AS (
+    SELECT target_type AS kind, target_id AS id, sum(weight) AS weight, count(*) AS flags,
+           max(created_at) AS at, array_agg(DISTINCT reason) AS reasons
+    FROM flags WHERE outcome IS NULL GROUP BY target_type, target_id
+),
+held AS (
+    SELECT 'post'::text AS kind, id, 0::real AS weight, 0::bigint AS flags, held_at AS at,
+           ARRAY[]::text[] AS reasons
+    FROM posts WHERE held_at IS NOT NULL AND hidden_at IS NULL AND deleted_at IS NULL
+),
+items AS (
+    SELECT kind, id, sum(weight) AS weight, sum(flags) AS flags, max(at) AS at,
+           array(SELECT DISTINCT unnest(array_agg(reasons)) ORDER BY 1) AS reasons
+    FROM (SELECT * FROM flagged UNION ALL SELECT * FROM held) u GROUP BY kind, id
+)
+SELECT i.kind, i.id, i.weight, i.flags, i.at, i.reasons,
+       p.id AS post_id, p.held_at, p.held_reason, p.hidden_at AS post_hidden_at, p.hidden_reason,
+       c.hidden_at AS comment_hidden_at, c.text AS comment_text
+FROM items i
+LEFT JOIN comments c ON i.kind = 'comment' AND c.id = i.id
+JOIN posts p ON p.id = CASE WHEN i.kind = 'post' THEN i.id ELSE c.post_id END
+WHERE p.deleted_at IS NULL AND (c.id IS NULL OR c.deleted_at IS NULL)
+ORDER BY {order}
+LIMIT $1 OFFSET $2
+"""
+
+
+async def queue(conn: asyncpg.Connection, order: str, limit: int, offset: int) -> list[asyncpg.Record]:
+    by = "i.weight DESC, i.at DESC, i.kind, i.id" if order == "flags" else "i.at DESC, i.kind, i.id"
+    return await conn.fetch(_QUEUE.format(order=by), limit, offset)
+
+
+async def of_target(conn: asyncpg.Connection, target_type: str, target_id: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        """SELECT f.id, f.user_id, u.handle, f.reason, f.note, f.weight, f.outcome, f.created_at
+           FROM flags f JOIN users u ON u.id = f.user_id
+           WHERE f.target_type = $1 AND f.target_id = $2 ORDER BY f.id""",
+        target_type,
+        target_id,
+    )

@@ -1,0 +1,164 @@
+"""Flags: any signed-in user flags a post or comment once, with a reason. Each flag carries a weight; when the
+pending flags on a target weigh `flag_threshold` (default 3.0) or more it is hidden pending review (reason
+"flags", logged with no actor: the system did it) and waits in the moderation queue.
+
+Weight (fixed when the flag is made):
+    base   = 0.5 if the account is younger than 7 days, else 1.0
+    record = (1 + upheld) / (1 + rejected)   over the flagger's resolved flags
+    weight = clamp(base * record, 0.25, 2.0)
+So three flags from established accounts hide a post, six from brand-new ones, two from proven flaggers;
+someone whose flags keep being rejected counts a quarter.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from db import comments as comments_db
+from db import flags as flags_db
+from db import moderation as moderation_db
+from db import posts as posts_db
+from feed.auth import User, require_user
+from feed.errors import ApiError, invalid, not_found
+from feed.parse import no_unknown, path_id, read_json
+from feed.posts import emit, visible_to
+from feed.queue import emit_moderation
+from feed.serialize import comment_json
+
+REASONS = ("spam", "abuse", "false", "duplicate", "personal_data")
+MAX_NOTE = 500
+YOUNG = timedelta(days=7)
+MIN_WEIGHT, MAX_WEIGHT = 0.25, 2.0
+
+
+def weight(account_age: timedelta, upheld: int, rejected: int) -> float:
+    base = 0.5 if account_age < YOUNG else 1.0
+    return max(MIN_WEIGHT, min(MAX_WEIGHT, base * (1 + upheld) / (1 + rejected)))
+
+
+async def _read(request: Request) -> tuple[str, str | None]:
+    data = await read_json(request, request.app.state.runtime.settings.max_json_bytes)
+    no_unknown(data, {"reason", "note"})
+    errors: dict[str, str] = {}
+    reason = data.get("reason")
+    if reason not in REASONS:
+        errors["reason"] = "one of " + ", ".join(REASONS)
+    note = data.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
+        errors["note"] = f"a string of at most {MAX_NOTE} characters"
+    if errors:
+        raise invalid(errors)
+    assert isinstance(reason, str)
+    return reason, (note.strip() or None) if isinstance(note, str) else None
+
+
+async def _weigh(conn: asyncpg.Connection, user: User) -> float:
+    upheld, rejected = await flags_db.record_of(conn, user.id)
+    return weight(datetime.now(UTC) - user.created_at, upheld, rejected)
+
+
+def _flag_json(
+    flag_id: int, kind: str, target_id: int, reason: str, w: float, hidden: bool
+) -> dict[str, Any]:
+    return {
+        "id": flag_id,
+        "target_type": kind,
+        "target_id": target_id,
+        "reason": reason,
+        "weight": round(w, 2),
+        "hidden": hidden,
+    }
+
+
+async def flag_post(request: Request) -> JSONResponse:
+    runtime = request.app.state.runtime
+    post_id = path_id(request)
+    user = await require_user(request)
+    reason, note = await _read(request)
+    await runtime.limits.check(request, "flag", user.id)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        state = await posts_db.lock(conn, post_id)
+        if state is None or not visible_to(state, user):
+            raise not_found("post")
+        w = await _weigh(conn, user)
+        flag_id = await flags_db.insert(
+            conn,
+            target_type="post",
+            target_id=post_id,
+            post_id=post_id,
+            user_id=user.id,
+            reason=reason,
+            note=note,
+            weight=w,
+        )
+        if flag_id is None:
+            raise ApiError(409, "already_flagged", "You have already flagged this post.")
+        total = await flags_db.pending_weight(conn, "post", post_id)
+        hide = state["hidden_at"] is None and total >= runtime.settings.flag_threshold
+        body = _flag_json(flag_id, "post", post_id, reason, w, hide or state["hidden_at"] is not None)
+        extra = {
+            "flag": {**body, "note": note, "user": {"id": user.id, "handle": user.handle}, "total": total}
+        }
+        if hide:
+            await posts_db.set_hidden(conn, post_id, "flags")
+            await moderation_db.record(conn, None, "hide", "post", post_id, "flags")
+            await emit_moderation(conn, runtime.storage, "flag.created", post_id, extra)
+            # A held post was never public: its hiding is news to moderators only.
+            if state["held_at"] is not None:
+                await emit_moderation(conn, runtime.storage, "post.hidden", post_id, {"reason": "flags"})
+            else:
+                await emit(conn, runtime.storage, "post.hidden", post_id, {"reason": "flags"})
+        else:
+            await emit_moderation(conn, runtime.storage, "flag.created", post_id, extra)
+    return JSONResponse(body, status_code=201)
+
+
+async def flag_comment(request: Request) -> JSONResponse:
+    runtime = request.app.state.runtime
+    comment_id = path_id(request)
+    user = await require_user(request)
+    reason, note = await _read(request)
+    await runtime.limits.check(request, "flag", user.id)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        post_id = await comments_db.post_of(conn, comment_id)
+        post = await posts_db.lock(conn, post_id) if post_id is not None else None
+        comment = await comments_db.lock(conn, comment_id)
+        if post is None or comment is None or not visible_to(post, user) or comment["deleted_at"] is not None:
+            raise not_found("comment")
+        if comment["hidden_at"] is not None and not user.is_staff:
+            raise not_found("comment")
+        w = await _weigh(conn, user)
+        flag_id = await flags_db.insert(
+            conn,
+            target_type="comment",
+            target_id=comment_id,
+            post_id=post["id"],
+            user_id=user.id,
+            reason=reason,
+            note=note,
+            weight=w,
+        )
+        if flag_id is None:
+            raise ApiError(409, "already_flagged", "You have already flagged this comment.")
+        total = await flags_db.pending_weight(conn, "comment", comment_id)
+        hide = comment["hidden_at"] is None and total >= runtime.settings.flag_threshold
+        body = _flag_json(flag_id, "comment", comment_id, reason, w, hide or comment["hidden_at"] is not None)
+        extra = {
+            "flag": {**body, "note": note, "user": {"id": user.id, "handle": user.handle}, "total": total}
+        }
+        if hide:
+            await comments_db.set_hidden(conn, comment_id, "flags")
+            await posts_db.add_comments(conn, post["id"], -1)
+            await moderation_db.record(conn, None, "hide", "comment", comment_id, "flags")
+            row = await comments_db.get(conn, comment_id)
+            assert row is not None
+            await emit_moderation(conn, runtime.storage, "flag.created", post["id"], extra)
+            await emit(conn, runtime.storage, "comment.hidden", post["id"], {"comment": comment_json(row)})
+        else:
+            await emit_moderation(conn, runtime.storage, "flag.created", post["id"], extra)
+    return JSONResponse(body, status_code=201)
