@@ -416,6 +416,26 @@ async def test_inbox_marks_overdue_reports_and_offers_only_legal_moves(
     assert res.json()["status"] == "rejected"
 
 
+async def test_admin_forwards_a_report_from_outside_every_area(
+    open_page: OpenPage, web_user: MakeWebUser, api: httpx.AsyncClient, web_areas: None
+) -> None:
+    alice, admin = await web_user(), await web_user("admin")
+    bogor = (-6.5950, 106.8166)  # outside the Jakarta demo areas: the admins' fallback queue
+    post = await create_post(api, alice, "Pohon tumbang di luar Jakarta", bogor, "tree")
+    assert post["area_id"] is None
+    tab = await open_page(admin, at=bogor)
+    await tab.page.click('#nav a[data-view="inbox"]')
+    await tab.page.check("#inbox-unrouted")
+    item = tab.page.locator("#inbox-list > li", has_text="Pohon tumbang di luar Jakarta")
+    await item.locator("button.status-btn").click()
+    await tab.page.select_option("#status-value", "forwarded")
+    await tab.page.fill("#status-to-area", GAMBIR)
+    await tab.page.click("#status-submit")
+    await expect(item).to_have_count(0)
+    res = await api.get(f"/api/posts/{post['id']}")
+    assert res.json()["status"] == "forwarded" and res.json()["area_id"] is not None
+
+
 async def test_league_table_and_csv(open_page: OpenPage, web_areas: None) -> None:
     tab = await open_page(at=spot())
     await tab.page.click('#nav a[data-view="league"]')

@@ -18,6 +18,7 @@ export function initOfficials({ onOpen }) {
   openDetail = onOpen;
   $("#inbox-status").addEventListener("change", () => loadInbox());
   $("#inbox-overdue").addEventListener("change", () => loadInbox());
+  $("#inbox-unrouted").addEventListener("change", () => loadInbox());
   $("#inbox-more").addEventListener("click", () => loadInbox(true));
   $("#league-level").addEventListener("change", loadLeague);
   $("#league-period").addEventListener("change", loadLeague);
@@ -73,14 +74,22 @@ export async function loadInbox(more = false) {
   }
   if (!more) inboxNext = null;
   msg.textContent = more ? "" : t("common.loading");
+  // Admins also dispatch the fallback queue: reports outside every area (forward them to one).
+  const admin = state.user.role === "admin";
+  $("#inbox-unrouted-box").hidden = !admin;
+  const unrouted = admin && $("#inbox-unrouted").checked;
+  $("#inbox-status").disabled = unrouted;
+  $("#inbox-overdue").disabled = unrouted;
   try {
-    const res = await api("GET", "/api/officials/inbox", {
-      query: {
-        status: $("#inbox-status").value,
-        overdue: $("#inbox-overdue").checked ? "true" : "",
-        cursor: more ? inboxNext : null,
-      },
-    });
+    const res = unrouted
+      ? await api("GET", "/api/admin/unrouted", { query: { cursor: more ? inboxNext : null } })
+      : await api("GET", "/api/officials/inbox", {
+          query: {
+            status: $("#inbox-status").value,
+            overdue: $("#inbox-overdue").checked ? "true" : "",
+            cursor: more ? inboxNext : null,
+          },
+        });
     msg.textContent = "";
     const items = (res.items || []).map(inboxPost);
     if (!more) clear(box);
