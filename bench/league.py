@@ -343,6 +343,31 @@ async def measure_league(url: str, queries: int, now: datetime) -> dict[str, flo
     }
 
 
+async def run(url: str, args: argparse.Namespace, rng: random.Random) -> tuple[float, dict[str, float]]:
+    conn = await connect(url)
+    try:
+        await migrate(conn)
+        seeded = await conn.fetchval("SELECT count(*) FROM areas") > 0
+        if seeded:  # --database reuse: the data set is there; "now" is its newest post
+            now = await conn.fetchval("SELECT max(created_at) FROM posts")
+            rows = await conn.fetch("SELECT id, code FROM areas WHERE level = 'kelurahan'")
+            kelurahan = {(int(r["code"].split("-")[1]), int(r["code"].split("-")[2])): r["id"] for r in rows}
+        else:
+            now = datetime.now(UTC).replace(microsecond=0)
+            kelurahan = await setup_areas(conn, rng)
+        route_per_s = await measure_routing(conn, kelurahan, args.route_sample, rng)
+        print(f"routing: {route_per_s:,.0f} points/s on one connection, all correct", file=sys.stderr)
+        if not seeded:
+            await seed(conn, args.posts, kelurahan, rng, now)
+        count = await conn.fetchval(
+            "SELECT count(*) FROM post_assignments WHERE started_at >= $1", now - timedelta(days=30)
+        )
+        print(f"clocks in the 30-day window: {count:,}", file=sys.stderr)
+    finally:
+        await conn.close()
+    return route_per_s, await measure_league(url, args.queries, now)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -351,24 +376,16 @@ async def main() -> None:
     parser.add_argument("--queries", type=int, default=40)
     parser.add_argument("--route-sample", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--database", default="", help="an existing database: seeded on first use, kept, reused after"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    now = datetime.now(UTC).replace(microsecond=0)
-    async with bench_database() as url:
-        conn = await connect(url)
-        try:
-            await migrate(conn)
-            kelurahan = await setup_areas(conn, rng)
-            route_per_s = await measure_routing(conn, kelurahan, args.route_sample, rng)
-            print(f"routing: {route_per_s:,.0f} points/s on one connection, all correct", file=sys.stderr)
-            await seed(conn, args.posts, kelurahan, rng, now)
-            count = await conn.fetchval(
-                "SELECT count(*) FROM post_assignments WHERE started_at >= $1", now - timedelta(days=30)
-            )
-            print(f"clocks in the 30-day window: {count:,}", file=sys.stderr)
-        finally:
-            await conn.close()
-        figures = await measure_league(url, args.queries, now)
+    if args.database:
+        route_per_s, figures = await run(args.database, args, rng)
+    else:
+        async with bench_database() as url:
+            route_per_s, figures = await run(url, args, rng)
     print(
         f"league kelurahan: HTTP p50 {figures['http_p50']:.1f} ms p99 {figures['http_p99']:.1f} ms, "
         f"SQL p50 {figures['sql_p50']:.1f} ms; kecamatan HTTP p50 {figures['kec_p50']:.1f} ms; "
