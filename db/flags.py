@@ -70,20 +70,20 @@ async def resolve(conn: asyncpg.Connection, target_type: str, target_id: int, ou
 _QUEUE = """
 WITH flagged AS (
     SELECT target_type AS kind, target_id AS id, sum(weight) AS weight, count(*) AS flags,
-           max(created_at) AS at, array_agg(DISTINCT reason) AS reasons
+           max(created_at) AS at
     FROM flags WHERE outcome IS NULL GROUP BY target_type, target_id
 ),
 held AS (
-    SELECT 'post'::text AS kind, id, 0::real AS weight, 0::bigint AS flags, held_at AS at,
-           ARRAY[]::text[] AS reasons
+    SELECT 'post'::text AS kind, id, 0::real AS weight, 0::bigint AS flags, held_at AS at
     FROM posts WHERE held_at IS NOT NULL AND hidden_at IS NULL AND deleted_at IS NULL
 ),
 items AS (
-    SELECT kind, id, sum(weight) AS weight, sum(flags) AS flags, max(at) AS at,
-           array(SELECT DISTINCT unnest(array_agg(reasons)) ORDER BY 1) AS reasons
+    SELECT kind, id, sum(weight) AS weight, sum(flags) AS flags, max(at) AS at
     FROM (SELECT * FROM flagged UNION ALL SELECT * FROM held) u GROUP BY kind, id
 )
-SELECT i.kind, i.id, i.weight, i.flags, i.at, i.reasons,
+SELECT i.kind, i.id, i.weight, i.flags, i.at,
+       (SELECT array_agg(DISTINCT f.reason ORDER BY f.reason) FROM flags f
+        WHERE f.target_type = i.kind AND f.target_id = i.id AND f.outcome IS NULL) AS reasons,
        p.id AS post_id, p.held_at, p.held_reason, p.hidden_at AS post_hidden_at, p.hidden_reason,
        c.hidden_at AS comment_hidden_at, c.text AS comment_text
 FROM items i
