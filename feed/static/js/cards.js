@@ -103,6 +103,9 @@ export function updateCard(el, post) {
       t("post.comments", { n: post.comments }),
     ),
     isStaff() ? hideButton(post) : null,
+    state.user && !isStaff() && post.author && post.author.id !== state.user.id && !post.hidden
+      ? h("button", { type: "button", class: "flag-btn", onclick: () => openFlag(post) }, t("flag.button"))
+      : null,
     opts.extra ? opts.extra(post) : null,
   );
 }
@@ -152,13 +155,48 @@ function hideButton(post) {
   );
 }
 
+const FLAG_REASONS = ["spam", "abuse", "false", "duplicate", "personal_data"];
+let flagging = null;
+
+/** Any signed-in citizen may flag someone else's report for the moderators (issue 6). */
+export function initFlags() {
+  document.getElementById("flag-form").addEventListener("submit", sendFlag);
+  document.getElementById("flag-cancel").addEventListener("click", () => document.getElementById("dlg-flag").close());
+}
+
+function openFlag(post) {
+  flagging = post;
+  const select = document.getElementById("flag-reason");
+  fill(select, ...FLAG_REASONS.map((r) => h("option", { value: r }, t("flag.r." + r))));
+  document.getElementById("flag-note").value = "";
+  document.getElementById("flag-error").textContent = "";
+  document.getElementById("flag-post").textContent = post.text.slice(0, 120);
+  document.getElementById("dlg-flag").showModal();
+  select.focus();
+}
+
+async function sendFlag(e) {
+  e.preventDefault();
+  const reason = document.getElementById("flag-reason").value;
+  const note = document.getElementById("flag-note").value.trim();
+  try {
+    await api("POST", `/api/posts/${flagging.id}/flag`, { json: note ? { reason, note } : { reason } });
+    document.getElementById("dlg-flag").close();
+    toast(t("flag.sent"));
+  } catch (err) {
+    document.getElementById("flag-error").textContent = err.message;
+  }
+}
+
 /** Ask a moderator why (a dialog, not window.prompt: labelled, translated, keyboard-friendly). */
-function askReason(post) {
+export function askReason(post, title = t("post.hide"), preset = "") {
   const dlg = document.getElementById("dlg-hide");
+  document.getElementById("hide-title").textContent = title;
+  document.getElementById("hide-submit").textContent = title;
   const form = document.getElementById("hide-form");
   const input = document.getElementById("hide-reason");
   document.getElementById("hide-post").textContent = post.text.slice(0, 120);
-  input.value = "";
+  input.value = preset;
   return new Promise((resolve) => {
     const done = (value) => {
       form.removeEventListener("submit", onSubmit);

@@ -2,6 +2,7 @@
 
 import { api, token } from "./api.js";
 import { initAuth, openAuth, signOut, whoAmI } from "./auth.js";
+import { initFlags } from "./cards.js";
 import { detailOnEvent, initDetail, openDetail, refreshDetail } from "./detail.js";
 import { $, clear, h, toast } from "./dom.js";
 import { fillFilters, initFeed, prefetch, refreshCards, renderMeta, subscribeNear } from "./feed.js";
@@ -48,6 +49,7 @@ async function boot() {
   initAuth();
   initOfficials({ onOpen: openDetail });
   initModerators({ onOpen: openDetail });
+  initFlags();
   on("live-event", detailOnEvent);
   on("auth-changed", onAuthChanged);
   onLangChange(onLanguage);

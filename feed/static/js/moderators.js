@@ -2,7 +2,7 @@
 // the append-only audit log. GET /api/moderation/queue comes with the trust issue (#6): a 404 says so.
 
 import { api } from "./api.js";
-import { postCard, updateCard } from "./cards.js";
+import { askReason, postCard, updateCard } from "./cards.js";
 import { $, clear, debounce, h, toast } from "./dom.js";
 import { formatDate, t } from "./i18n.js";
 import { isStaff, on, state } from "./state.js";
@@ -10,10 +10,13 @@ import { unavailable } from "./officials.js";
 
 let openDetail = () => {};
 let logNext = null;
+let queueNext = null;
 
 export function initModerators({ onOpen }) {
   openDetail = onOpen;
   $("#log-more").addEventListener("click", () => loadLog(true));
+  $("#queue-more").addEventListener("click", () => loadQueue(true));
+  $("#queue-order").addEventListener("change", () => loadQueue());
   on("post-patch", (patch) => patchQueue(patch));
   on("post-replace", (post) => patchQueue(post));
   on("live-event", (msg) => msg.post && patchQueue(msg.post));
@@ -25,12 +28,12 @@ function patchQueue(patch) {
   }
 }
 
+/** A queue item {kind, id, post, comment?, flags, weight, reasons, held, held_reason, …}: a card of its post. */
 function queuePost(item) {
-  // Queue items may be posts or {post, flags…} wrappers: the card wants a post.
-  return item.post ? { ...item.post, flags: item.flags, flag_count: item.flag_count } : { ...item };
+  return item.post ? { ...item.post, queue: item } : { ...item };
 }
 
-export async function loadQueue() {
+export async function loadQueue(more = false) {
   const box = $("#queue-list");
   const msg = $("#queue-msg");
   if (!isStaff()) {
@@ -38,22 +41,57 @@ export async function loadQueue() {
     msg.textContent = t("mod.staff_only");
     return;
   }
-  msg.textContent = t("common.loading");
+  if (!more) queueNext = null;
+  msg.textContent = more ? "" : t("common.loading");
   try {
-    const res = await api("GET", "/api/moderation/queue");
+    const res = await api("GET", "/api/moderation/queue", {
+      query: { order: $("#queue-order").value, cursor: more ? queueNext : null },
+    });
     msg.textContent = "";
     const items = (res.items || []).map(queuePost).filter((p) => p.id !== undefined && p.text !== undefined);
-    clear(box).append(...items.map((p) => postCard(p, { prefix: "q", onOpen: openDetail, extra: flagsChip })));
-    if (!items.length) msg.textContent = t("mod.empty");
+    if (!more) clear(box);
+    box.append(...items.map((p) => postCard(p, { prefix: "q" + (p.queue ? p.queue.kind + p.queue.id : ""), onOpen: openDetail, extra: queueExtra })));
+    if (!box.children.length) msg.textContent = t("mod.empty");
+    queueNext = res.next || null;
+    $("#queue-more").hidden = !queueNext;
   } catch (err) {
     msg.textContent = "";
+    $("#queue-more").hidden = true;
     unavailable(box, err);
   }
 }
 
-function flagsChip(post) {
-  const n = post.flag_count ?? (Array.isArray(post.flags) ? post.flags.length : post.flags);
-  return n ? h("span", { class: "chip" }, t("mod.flags", { n })) : null;
+function queueExtra(post) {
+  const q = post.queue;
+  if (!q) return null;
+  const reasons = (q.reasons || []).map((r) => t("flag.r." + r)).join(", ");
+  return [
+    q.flags ? h("span", { class: "chip" }, t("mod.flags", { n: q.flags }), " · ", t("mod.weight", { w: q.weight })) : null,
+    reasons ? h("span", { class: "muted small" }, reasons) : null,
+    q.held ? h("span", { class: "chip held-badge" }, t("mod.held", { reason: q.held_reason || "" })) : null,
+    q.kind === "comment" && q.comment
+      ? h("p", { class: "queued-comment" }, t("mod.comment_by", { handle: q.comment.author.handle }), " ", q.comment.text)
+      : null,
+    actionButton(post, "hide", t("post.hide"), "mod-btn"),
+    actionButton(post, "restore", t("mod.restore"), ""),
+    q.flags ? actionButton(post, "dismiss", t("mod.dismiss"), "") : null,
+  ];
+}
+
+function actionButton(post, action, label, cls) {
+  return h("button", { type: "button", class: `queue-${action} ${cls}`, onclick: () => resolveItem(post, action, label) }, label);
+}
+
+async function resolveItem(post, action, label) {
+  const q = post.queue;
+  const reason = await askReason(q.kind === "comment" && q.comment ? q.comment : post, label, action === "hide" ? "spam" : "");
+  if (!reason) return;
+  try {
+    await api("POST", `/api/moderation/queue/${q.kind}/${q.id}`, { json: { action, reason } });
+    loadQueue();
+  } catch (err) {
+    toast(t("common.error", { message: err.message }), "error");
+  }
 }
 
 const reloadViews = debounce(() => {

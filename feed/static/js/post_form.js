@@ -126,8 +126,17 @@ async function submit(e) {
     showPreviews();
     point = null;
     $("#dlg-post").close();
-    toast(t("post.sent"));
-    emit("post-created", post);
+    if (post.held) {
+      // Held for review (issue 6): not public yet, so it is not added to the list; the author is told.
+      toast(post.message || t("post.held"));
+    } else {
+      toast(t("post.sent"));
+      emit("post-created", post);
+    }
+    if (post.possible_duplicates && post.possible_duplicates.length) {
+      const texts = post.possible_duplicates.map((d) => `“${String(d.text || "").slice(0, 60)}”`).join(", ");
+      toast(t("post.similar", { texts }));
+    }
   } catch (err) {
     if (err.status !== 0) retryKey = null; // the server answered: a corrected report is a new one
     const fields = Object.entries(err.fields || {}).map(([k, v]) => `${k}: ${v}`);
