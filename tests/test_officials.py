@@ -269,7 +269,9 @@ async def test_area_subscribers_get_their_areas_events_live(
 ) -> None:
     camat = await authed(runtime, world.camat.token)
     lurah = await authed(runtime, world.lurah.token)
+    neighbour = await WsClient.open(ws_url(runtime))  # anonymous, near the L1 report
     try:
+        await neighbour.subscribe("n", IN_L1[0], IN_L1[1], 300)
         assert (await subscribe_area(camat, "c", world.area["C1"]))["type"] == "subscribed"
         assert (await subscribe_area(lurah, "l", world.area["L1"]))["type"] == "subscribed"
         await post_at(client, world.citizen, IN_L3)  # C2: neither hears it
@@ -281,9 +283,10 @@ async def test_area_subscribers_get_their_areas_events_live(
         assert got["post"]["id"] == in_l1["id"]
         got = await next_event(lurah)
         assert (got["event"], got["post"]["id"]) == ("post.created", in_l1["id"])
-        # A status step reaches both, with its cause and the step.
+        assert (await next_event(neighbour))["post"]["id"] == in_l1["id"]
+        # A status step reaches area subscribers and the neighbours, with its cause and the step.
         assert (await change(client, world.lurah, in_l1["id"], "acknowledged", note="otw")).status_code == 200
-        for ws in (camat, lurah):
+        for ws in (camat, lurah, neighbour):
             got = await next_event(ws)
             assert (got["event"], got["cause"], got["post"]["status"]) == (
                 "post.updated",
@@ -307,9 +310,13 @@ async def test_area_subscribers_get_their_areas_events_live(
         assert got["step"]["to_area"] == world.area["L3"]
         got = await next_event(lurah)
         assert got["post"]["area_id"] == world.area["L3"]
+        # The neighbour heard the forward (a status step) but never the escalation (no position).
+        got = await next_event(neighbour)
+        assert (got["event"], got["step"]["status"]) == ("post.updated", "forwarded")
     finally:
         await camat.close()
         await lurah.close()
+        await neighbour.close()
 
 
 async def test_only_officials_of_the_area_or_above_and_admins_may_subscribe(

@@ -354,3 +354,36 @@ async def test_hidden_reports_timeline_is_404_for_the_public(
     assert r.status_code == 200
     assert (await client.get(f"/api/posts/{post['id']}/timeline")).status_code == 404
     assert (await client.get(f"/api/posts/{post['id']}/timeline", headers=mod.headers)).status_code == 200
+
+
+async def test_reopen_and_status_bad_input(
+    client: httpx.AsyncClient, world: World, make_user: MakeUser
+) -> None:
+    post = await post_at(client, world.citizen, IN_L1)
+    assert (await resolve(client, world.lurah, post["id"], gps=IN_L1)).status_code == 200
+    url = f"/api/posts/{post['id']}/reopen"
+    headers = {**world.citizen.headers, "Content-Type": "application/json"}
+    assert (await client.post(url, content=b"[1]", headers=headers)).status_code == 400
+    r = await client.post(url, json={"reason": "x", "extra": 1}, headers=world.citizen.headers)
+    assert r.status_code == 422 and "extra" in r.json()["error"]["fields"]
+    r = await client.post(url, json={"reason": "x" * 501}, headers=world.citizen.headers)
+    assert r.status_code == 422 and "reason" in r.json()["error"]["fields"]
+    assert (await client.post(url, json={"reason": "x"})).status_code == 401
+    assert (
+        await client.post("/api/posts/0/reopen", json={"reason": "x"}, headers=headers)
+    ).status_code == 404
+    # A deleted report is gone for the workflow too.
+    other = await post_at(client, world.citizen, IN_L1)
+    assert (
+        await client.delete(f"/api/posts/{other['id']}", headers=world.citizen.headers)
+    ).status_code == 204
+    assert (await change(client, world.lurah, other["id"], "acknowledged")).status_code == 404
+    # Two proof photos are one too many.
+    files = [("photo", ("a.jpg", b"x", "image/jpeg")), ("photo", ("b.jpg", b"y", "image/jpeg"))]
+    r = await client.post(
+        f"/api/posts/{other['id']}/status",
+        data={"status": "resolved"},
+        files=files,
+        headers=world.lurah.headers,
+    )
+    assert r.status_code == 422 and "photo" in r.json()["error"]["fields"]
