@@ -267,3 +267,13 @@ async def try_sweep_lock(conn: asyncpg.Connection) -> bool:
 
 async def sweep_unlock(conn: asyncpg.Connection) -> None:
     await conn.execute("SELECT pg_advisory_unlock($1)", SWEEP_LOCK)
+
+
+async def resolve_due(conn: asyncpg.Connection, post_ids: Sequence[int]) -> dict[int, datetime]:
+    """The running clock's resolve deadline per post (Open311's expected_datetime); absent when none runs."""
+    rows = await conn.fetch(
+        """SELECT post_id, resolve_due_at FROM post_assignments
+           WHERE post_id = ANY ($1::bigint[]) AND ended_at IS NULL""",
+        list(post_ids),
+    )
+    return {r["post_id"]: r["resolve_due_at"] for r in rows}

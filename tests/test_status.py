@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from db import status as status_db
 from feed.status import NEXT, SETTABLE
 from tests.conftest import Account, MakeUser
 from tests.officials_helpers import (
@@ -387,3 +388,16 @@ async def test_reopen_and_status_bad_input(
         headers=world.lurah.headers,
     )
     assert r.status_code == 422 and "photo" in r.json()["error"]["fields"]
+
+
+async def test_expected_resolution_follows_the_running_clock(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, clock: Clock
+) -> None:
+    garbage = await post_at(client, world.citizen, IN_L1, "garbage")  # default SLA: resolve within 168 h
+    flood = await post_at(client, world.citizen, IN_L1, "flood")  # within 24 h
+    async with runtime.pool.acquire() as conn:
+        due = await status_db.resolve_due(conn, [garbage["id"], flood["id"]])
+    assert due == {garbage["id"]: START + timedelta(hours=168), flood["id"]: START + timedelta(hours=24)}
+    assert (await resolve(client, world.lurah, flood["id"], gps=IN_L1)).status_code == 200
+    async with runtime.pool.acquire() as conn:
+        assert await status_db.resolve_due(conn, [flood["id"]]) == {}
