@@ -58,8 +58,9 @@ async def start_assignment(
     resolve_due_at: datetime,
 ) -> int:
     assignment_id: int = await conn.fetchval(
-        """INSERT INTO post_assignments (post_id, area_id, category, started_at, ack_due_at, resolve_due_at)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+        """INSERT INTO post_assignments (post_id, area_id, category, started_at, ack_due_at, resolve_due_at,
+                                         next_escalation_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $5) RETURNING id""",
         post_id,
         area_id,
         category,
@@ -87,7 +88,12 @@ async def last_ended(conn: asyncpg.Connection, post_id: int) -> asyncpg.Record |
 
 async def acknowledge(conn: asyncpg.Connection, assignment_id: int, now: datetime) -> None:
     await conn.execute(
-        """UPDATE post_assignments SET acknowledged_at = coalesce(acknowledged_at, $2) WHERE id = $1""",
+        # The first answer ends the acknowledge escalations; the resolve ones begin at its deadline.
+        """UPDATE post_assignments
+           SET next_escalation_at = CASE WHEN acknowledged_at IS NULL THEN resolve_due_at
+                                         ELSE next_escalation_at END,
+               acknowledged_at = coalesce(acknowledged_at, $2)
+           WHERE id = $1""",
         assignment_id,
         now,
     )
@@ -193,25 +199,19 @@ async def is_voter(conn: asyncpg.Connection, post_id: int, user_id: int) -> bool
 
 
 # --- Escalation ----------------------------------------------------------------------------------------
-async def overdue_clocks(conn: asyncpg.Connection, now: datetime, limit: int) -> list[asyncpg.Record]:
-    """Running clocks past their current deadline (acknowledge until acknowledged, then resolve), with
-    the levels already fired for that deadline's clock."""
+async def due_escalations(conn: asyncpg.Connection, now: datetime, limit: int) -> list[asyncpg.Record]:
+    """Running clocks whose next escalation threshold has come, earliest first."""
     return await conn.fetch(
-        """SELECT a.id, a.post_id, a.area_id, a.started_at, c.clock, c.due_at,
-                  coalesce((SELECT array_agg(e.level) FROM post_escalations e
-                            WHERE e.assignment_id = a.id AND e.clock = c.clock), '{}') AS fired
-           FROM post_assignments a
-           CROSS JOIN LATERAL (
-               SELECT CASE WHEN a.acknowledged_at IS NULL THEN 'ack' ELSE 'resolve' END AS clock,
-                      CASE WHEN a.acknowledged_at IS NULL THEN a.ack_due_at
-                           ELSE a.resolve_due_at END AS due_at
-           ) c
-           WHERE a.ended_at IS NULL AND c.due_at <= $1
-           ORDER BY c.due_at, a.id
-           LIMIT $2""",
+        """SELECT id, post_id FROM post_assignments
+           WHERE ended_at IS NULL AND next_escalation_at <= $1
+           ORDER BY next_escalation_at, id LIMIT $2""",
         now,
         limit,
     )
+
+
+async def set_next_escalation(conn: asyncpg.Connection, assignment_id: int, at: datetime | None) -> None:
+    await conn.execute("UPDATE post_assignments SET next_escalation_at = $2 WHERE id = $1", assignment_id, at)
 
 
 async def record_escalation(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -30,6 +31,8 @@ from feed.status import step_json
 
 log = logging.getLogger("warga.escalation")
 BATCH = 500
+ZERO = timedelta(0)
+RECHECK_HIDDEN = timedelta(hours=1)
 
 
 async def sweep(runtime: Any) -> int:
@@ -40,8 +43,12 @@ async def sweep(runtime: Any) -> int:
         if not await status_db.try_sweep_lock(conn):
             return 0
         try:
-            for row in await status_db.overdue_clocks(conn, now, BATCH):
-                fired += await _escalate(conn, runtime, row["post_id"], row["id"], now)
+            while True:
+                due = await status_db.due_escalations(conn, now, BATCH)
+                for row in due:
+                    fired += await _escalate(conn, runtime, row["post_id"], row["id"], now)
+                if len(due) < BATCH:
+                    break
         finally:
             await status_db.sweep_unlock(conn)
     return fired
@@ -55,14 +62,23 @@ async def _escalate(conn: asyncpg.Connection, runtime: Any, post_id: int, clock_
         if state is None or clock is None or clock["id"] != clock_id:
             return 0  # answered or handed off since the scan
         if any(state[k] is not None for k in ("deleted_at", "hidden_at", "held_at")):
+            # Nobody is to chase a report the public cannot see; look again later (it may be unhidden).
+            await status_db.set_next_escalation(conn, clock_id, now + RECHECK_HIDDEN)
             return 0
         kind = "ack" if clock["acknowledged_at"] is None else "resolve"
         due = clock["ack_due_at"] if kind == "ack" else clock["resolve_due_at"]
         span = due - clock["started_at"]
-        if due > now or span.total_seconds() <= 0:
+        if due > now:
             return 0
         chain = await area_chain_ids(conn, clock["area_id"])  # owner first, root last
-        reached = min(int((now - clock["started_at"]) / span), len(chain) - 1)
+        top = len(chain) - 1
+        reached = min(int((now - clock["started_at"]) / span), top) if span > ZERO else top
+        following = reached + 1
+        await status_db.set_next_escalation(
+            conn,
+            clock_id,
+            clock["started_at"] + following * span if following <= top and span > ZERO else None,
+        )
         announce = []
         for level in range(1, reached + 1):
             target = chain[level]
