@@ -51,6 +51,7 @@ export function initMap(el, { center, radius, onOpen, onMoved }) {
     fillOpacity: 0.04,
     interactive: false,
   }).addTo(map);
+  map.fitBounds(circle.getBounds(), { padding: [8, 8] }); // the whole search circle, whatever the screen
   me = L.circleMarker([center.lat, center.lon], {
     radius: 7,
     color: "#fff",
@@ -93,7 +94,7 @@ export function setCenter(center, radius, { pan = true } = {}) {
   if (!map) return;
   circle.setLatLng([center.lat, center.lon]).setRadius(radius);
   me.setLatLng([center.lat, center.lon]);
-  if (pan) map.setView([center.lat, center.lon], map.getZoom() < 13 ? 14 : map.getZoom());
+  if (pan) map.fitBounds(circle.getBounds(), { padding: [8, 8] });
 }
 
 export function upsertMarker(post) {
