@@ -204,18 +204,30 @@ async def _create(request: Request) -> JSONResponse:
         replayed = await idempotency.stored(runtime, user.id, key, rhash)
         if replayed is not None:
             return replayed
-    await runtime.limits.check(request, "post", user.id)
-    for _ in uploads:
-        await runtime.limits.check(request, "upload", user.id)
-    # Photos are decoded, re-encoded and stored before the transaction: slow work never holds a row lock,
-    # and a rejected photo leaves nothing in the database (stored variants are content-addressed and
-    # harmless if orphaned). They run side by side in the media process pool.
-    photos = await asyncio.gather(*(_process_photo(runtime, upload) for upload in uploads))
+    # Rate limits (docs/trust.md): the verdict is fetched while the post is written and awaited before
+    # anything commits, so its round trip adds no latency; a refused post rolls back. Photo posts wait for
+    # it before the expensive part (decoding) instead.
+    verdict = runtime.limits.begin(request, ["post"] + ["upload"] * len(uploads), user.id)
+    try:
+        if uploads:
+            await verdict.wait()
+        # Photos are decoded, re-encoded and stored before the transaction: slow work never holds a row
+        # lock, and a rejected photo leaves nothing in the database (stored variants are content-addressed
+        # and harmless if orphaned). They run side by side in the media process pool.
+        photos = await asyncio.gather(*(_process_photo(runtime, upload) for upload in uploads))
 
-    async def work(conn: asyncpg.Connection) -> tuple[int, dict[str, Any], idempotency.Finish]:
-        return await _insert_post(conn, runtime, user, new, photos)
+        async def work(conn: asyncpg.Connection) -> tuple[int, dict[str, Any], idempotency.Finish]:
+            status, body, finish = await _insert_post(conn, runtime, user, new, photos)
 
-    return await idempotency.once(runtime, user.id, key, rhash, work)
+            async def checked(conn: asyncpg.Connection) -> None:
+                await verdict.wait()
+                await finish(conn)
+
+            return status, body, checked
+
+        return await idempotency.once(runtime, user.id, key, rhash, work)
+    finally:
+        verdict.close()
 
 
 async def _insert_post(

@@ -120,6 +120,7 @@ async def resolve(request: Request) -> JSONResponse:
     reason = text_field(data, "reason", errors, max_len=MAX_REASON)
     if errors:
         raise invalid(errors)
+    assert isinstance(action, str)
     async with runtime.pool.acquire() as conn, conn.transaction():
         if kind == "post":
             result = await _resolve_post(conn, runtime, user, target_id, action, reason)

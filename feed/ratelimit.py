@@ -7,6 +7,7 @@ straddling a bucket boundary cannot get twice the limit through.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import math
 import secrets
@@ -80,6 +81,11 @@ class Store(Protocol):
         """Record one hit if under the limit and return 0; else return seconds until one would be allowed."""
         ...
 
+    async def hit_all(self, checks: list[tuple[str, Rule]]) -> float:
+        """Atomically: if every key is under its limit, record one hit on each and return 0; else record
+        nothing and return the longest wait. One round trip for a request's per-IP and per-user limits."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -96,6 +102,23 @@ class MemoryStore:
         if len(log) >= rule.limit:
             return log[0] + rule.window_s - now
         log.append(now)
+        if len(self._log) > 100_000:
+            self._sweep(now)
+        return 0.0
+
+    async def hit_all(self, checks: list[tuple[str, Rule]]) -> float:
+        now = time.monotonic()
+        wait = 0.0
+        for key, rule in checks:
+            log = self._log.setdefault(key, deque())
+            while log and log[0] <= now - rule.window_s:
+                log.popleft()
+            if len(log) >= rule.limit:
+                wait = max(wait, log[0] + rule.window_s - now)
+        if wait:
+            return wait
+        for key, _ in checks:
+            self._log[key].append(now)
         if len(self._log) > 100_000:
             self._sweep(now)
         return 0.0
@@ -128,17 +151,52 @@ return 0
 """
 
 
+# The same over several keys (KEYS[i] with ARGV[2i-1] = window ms, ARGV[2i] = limit; ARGV[last] = member):
+# all or nothing, so a request refused by one limit spends nothing from the others.
+_SLIDING_WINDOW_ALL = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local window = tonumber(ARGV[2 * i - 1])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= tonumber(ARGV[2 * i]) then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    wait = math.max(wait, tonumber(oldest[2]) + window - now)
+  end
+end
+if wait > 0 then
+  return wait
+end
+local member = ARGV[#ARGV]
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, member)
+  redis.call('PEXPIRE', key, tonumber(ARGV[2 * i - 1]))
+end
+return 0
+"""
+
+
 class RedisStore:
     def __init__(self, url: str) -> None:
         import redis.asyncio as aioredis
 
         self._redis: Any = aioredis.from_url(url)
         self._script = self._redis.register_script(_SLIDING_WINDOW)
+        self._script_all = self._redis.register_script(_SLIDING_WINDOW_ALL)
 
     async def hit(self, key: str, rule: Rule) -> float:
         wait_ms = await self._script(
             keys=["warga:rl:" + key], args=[int(rule.window_s * 1000), rule.limit, secrets.token_hex(8)]
         )
+        return float(wait_ms) / 1000.0
+
+    async def hit_all(self, checks: list[tuple[str, Rule]]) -> float:
+        args: list[int | str] = []
+        for _, rule in checks:
+            args += [int(rule.window_s * 1000), rule.limit]
+        args.append(secrets.token_hex(8))
+        wait_ms = await self._script_all(keys=["warga:rl:" + key for key, _ in checks], args=args)
         return float(wait_ms) / 1000.0
 
     async def close(self) -> None:
@@ -161,9 +219,11 @@ class Limits:
             return
         per_user, per_ip = self.rules[action]
         ip = request.client.host if request.client else "unknown"
-        wait = await self.store.hit(f"{action}:{client_key(ip)}", per_ip)
-        if not wait and user_id is not None:
-            wait = await self.store.hit(f"{action}:u{user_id}", per_user)
+        checks = [(f"{action}:{client_key(ip)}", per_ip)]
+        if user_id is not None:
+            checks.append((f"{action}:u{user_id}", per_user))
+        # One atomic step (one Redis round trip) for both limits.
+        wait = await self.store.hit_all(checks)
         if wait:
             retry = max(1, math.ceil(wait))
             raise ApiError(
@@ -173,8 +233,38 @@ class Limits:
                 headers={"Retry-After": str(retry)},
             )
 
+    def begin(self, request: Request, actions: list[str], user_id: int | None) -> Verdict:
+        """Start checking now, learn the answer later (`await verdict.wait()` before committing anything):
+        the store's round trip then overlaps the request's own database work instead of adding to it."""
+        return Verdict(self._check_all(request, actions, user_id) if self.enabled and actions else None)
+
+    async def _check_all(self, request: Request, actions: list[str], user_id: int | None) -> None:
+        for action in actions:
+            await self.check(request, action, user_id)
+
     async def close(self) -> None:
         await self.store.close()
+
+
+class Verdict:
+    """A rate-limit check in flight (Limits.begin). wait() raises the 429 if over a limit; close() in a
+    finally makes sure an abandoned check neither leaks nor warns."""
+
+    def __init__(self, coro: Any) -> None:
+        self._task: asyncio.Task[None] | None = asyncio.ensure_future(coro) if coro is not None else None
+
+    async def wait(self) -> None:
+        if self._task is not None:
+            await self._task
+
+    def close(self) -> None:
+        task = self._task
+        if task is None:
+            return
+        if not task.done():
+            task.cancel()
+        elif not task.cancelled():
+            task.exception()  # retrieved: an unawaited 429 is not an "exception never retrieved"
 
 
 def make_limits(spec: str, redis_url: str | None) -> Limits:
