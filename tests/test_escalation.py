@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from db import events as events_db
+from db import status as status_db
 from tests.conftest import MakeUser
 from tests.officials_helpers import (
     IN_HOLE,
@@ -136,3 +137,26 @@ async def test_concurrent_sweeps_fire_each_threshold_once(
 
 async def test_the_sweeper_runs_in_the_relay_process(runtime: Runtime) -> None:
     assert runtime.parts.relay and runtime.sweeper is not None
+
+
+async def test_hidden_reports_wait_and_fully_escalated_clocks_rest(
+    runtime: Runtime, client: httpx.AsyncClient, world: World, clock: Clock, make_user: MakeUser
+) -> None:
+    mod = await make_user("moderator")
+    post = await post_at(client, world.citizen, IN_L1, "flood")
+    r = await client.post(f"/api/posts/{post['id']}/hide", json={"reason": "spam"}, headers=mod.headers)
+    assert r.status_code == 200
+    clock.advance(hours=3)
+    assert await escalation.sweep(runtime) == 0  # hidden: nobody is chased about it
+    assert (await client.post(f"/api/posts/{post['id']}/unhide", headers=mod.headers)).status_code == 200
+    assert await escalation.sweep(runtime) == 0  # looked at again an hour after it was found hidden
+    clock.advance(hours=2)  # +5 h: both thresholds (2 h, 4 h) have passed: both fire now
+    assert await escalation.sweep(runtime) == 2
+    async with runtime.pool.acquire() as conn:
+        clocks = await status_db.assignments(conn, post["id"])
+    assert clocks[0]["ended_at"] is None  # still running, but nothing left to escalate until acknowledged
+    clock.advance(days=10)
+    assert await escalation.sweep(runtime) == 0
+    assert (await change(client, world.lurah, post["id"], "acknowledged")).status_code == 200
+    clock.advance(days=10)  # past 2x the 24 h resolve SLA: the resolve clock climbs
+    assert await escalation.sweep(runtime) == 2
