@@ -20,8 +20,9 @@ from tests.realtime_client import MONAS, WsClient
 
 @contextmanager
 def warga_process(
-    database_url: str, redis_url: str, data_dir: Path
+    database_url: str, redis_url: str, data_dir: Path, role: str = "serve", ws_port: int = 0
 ) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """`warga <role>` as its own process; yields it and its HTTP port (serve, web) or websocket port."""
     port = services.free_port()
     env = {
         **os.environ,
@@ -32,9 +33,14 @@ def warga_process(
         "WARGA_RATE_LIMITS": "off",
         "WARGA_LOG_LEVEL": "warning",
     }
-    ws_port = services.free_port()
-    command = [sys.executable, "-c", "from warga.cli import main; main()", "serve"]
-    command += ["--port", str(port), "--ws-port", str(ws_port)]
+    ws_port = ws_port or services.free_port()
+    command = [sys.executable, "-c", "from warga.cli import main; main()", role]
+    if role in {"serve", "web"}:
+        command += ["--port", str(port)]
+    if role in {"serve", "web", "realtime"}:
+        command += ["--ws-port", str(ws_port)]
+    if role == "realtime":
+        port = ws_port
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)  # noqa: S603 - our own CLI
     try:
         yield proc, port
@@ -113,3 +119,43 @@ async def test_two_processes_share_one_redis(pg_admin_url: str, redis_url: str, 
                     assert [m["post"]["id"] for m in got] == later
                 for c in survivors:
                     await c.close()
+
+
+async def _socket_ready(port: int, proc: subprocess.Popen[bytes]) -> str:
+    url = f"ws://127.0.0.1:{port}/ws"
+    for _ in range(600):
+        assert proc.poll() is None, "warga exited during startup"
+        try:
+            c = await WsClient.open(url)
+            await c.close()
+            return url
+        except OSError:
+            await asyncio.sleep(0.05)
+    raise AssertionError("the gateway did not start")
+
+
+async def test_procfile_layout_web_realtime_relay(pg_admin_url: str, redis_url: str, tmp_path: Path) -> None:
+    """The Procfile's three processes: a post made on `web` reaches a socket held by `realtime` through the
+    separate `relay`, and `web` advertises the gateway's address."""
+    async with _database(pg_admin_url) as db:
+        ws_port = services.free_port()
+        with warga_process(db, redis_url, tmp_path / "web", "web", ws_port) as (web, web_port):
+            await _ready(web_port, web)  # migrates
+            with (
+                warga_process(db, redis_url, tmp_path / "rt", "realtime", ws_port) as (gateway, _),
+                warga_process(db, redis_url, tmp_path / "relay", "relay") as (relay, _),
+            ):
+                url = await _socket_ready(ws_port, gateway)
+                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{web_port}") as http:
+                    assert (await http.get("/api/config")).json()["ws_url"] == url
+                    r = await http.post(
+                        "/api/auth/register", json={"handle": "tuti", "password": "rahasia123"}
+                    )
+                token = r.json()["token"]
+                c = await WsClient.open(url)
+                await c.subscribe("s", *MONAS, 1000)
+                post_id = await _post(web_port, token, 1)
+                event = await c.recv()
+                assert (event["event"], event["post"]["id"]) == ("post.created", post_id)
+                assert relay.poll() is None
+                await c.close()
