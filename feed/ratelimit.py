@@ -8,6 +8,7 @@ straddling a bucket boundary cannot get twice the limit through.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ipaddress
 import math
 import secrets
@@ -177,13 +178,72 @@ return 0
 """
 
 
+class _RedisError(Exception):
+    pass
+
+
+class _EvalProtocol(asyncio.Protocol):
+    """A minimal pipelined RESP2 client for the one hot command, EVALSHA of a script that returns an integer.
+    Replies arrive in request order, each completing the oldest waiter. A third of redis-py's cost per call
+    (docs/bench-trust.md): the limiter runs on every post, comment, vote and flag."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.waiters: deque[asyncio.Future[int]] = deque()
+        self.buffer = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while (end := self.buffer.find(b"\r\n")) >= 0:
+            line, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
+            if not self.waiters:
+                continue  # nothing asked for it (cannot happen with integer and error replies only)
+            waiter = self.waiters.popleft()
+            if waiter.done():
+                continue
+            if line[:1] == b":":
+                waiter.set_result(int(line[1:]))
+            elif line[:1] == b"-":
+                waiter.set_exception(_RedisError(line[1:].decode(errors="replace")))
+            else:
+                waiter.set_exception(_RedisError(f"unexpected reply {line[:20]!r}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(ConnectionError("Redis connection lost"))
+
+
+def _command(*parts: bytes) -> bytes:
+    return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
+
+
 class RedisStore:
     def __init__(self, url: str) -> None:
         import redis.asyncio as aioredis
+        from redis.asyncio.connection import parse_url
 
         self._redis: Any = aioredis.from_url(url)
         self._script = self._redis.register_script(_SLIDING_WINDOW)
         self._script_all = self._redis.register_script(_SLIDING_WINDOW_ALL)
+        self._sha_all = hashlib.sha1(_SLIDING_WINDOW_ALL.encode()).hexdigest().encode()  # noqa: S324 - Redis's id
+        # The fast path takes plain redis://host:port URLs (what deployments on one network use); anything
+        # else (TLS, passwords, sockets, another database) goes through redis-py.
+        opts = parse_url(url)
+        plain = url.startswith("redis://") and not opts.get("password") and not opts.get("username")
+        self._fast_addr: tuple[str, int] | None = (
+            (opts.get("host", "localhost"), int(opts.get("port", 6379)))
+            if plain and int(opts.get("db", 0) or 0) == 0 and "path" not in opts
+            else None
+        )
+        self._fast: _EvalProtocol | None = None
+        self._connecting = asyncio.Lock()
 
     async def hit(self, key: str, rule: Rule) -> float:
         wait_ms = await self._script(
@@ -196,10 +256,42 @@ class RedisStore:
         for _, rule in checks:
             args += [int(rule.window_s * 1000), rule.limit]
         args.append(secrets.token_hex(8))
-        wait_ms = await self._script_all(keys=["warga:rl:" + key for key, _ in checks], args=args)
+        keys = ["warga:rl:" + key for key, _ in checks]
+        if self._fast_addr is None:
+            wait_ms = await self._script_all(keys=keys, args=args)
+        else:
+            wait_ms = await self._eval_fast(keys, args)
         return float(wait_ms) / 1000.0
 
+    async def _eval_fast(self, keys: list[str], args: list[int | str]) -> int:
+        tail = [str(len(keys)).encode(), *(k.encode() for k in keys), *(str(a).encode() for a in args)]
+        try:
+            return await self._send(_command(b"EVALSHA", self._sha_all, *tail))
+        except _RedisError as exc:
+            if not str(exc).startswith("NOSCRIPT"):
+                raise
+            # Not cached on this server (first use, or after a restart): EVAL sends it once and caches it.
+            return await self._send(_command(b"EVAL", _SLIDING_WINDOW_ALL.encode(), *tail))
+
+    async def _send(self, command: bytes) -> int:
+        protocol = self._fast
+        if protocol is None or protocol.transport is None:
+            async with self._connecting:
+                protocol = self._fast
+                if protocol is None or protocol.transport is None:
+                    assert self._fast_addr is not None
+                    loop = asyncio.get_running_loop()
+                    _, protocol = await loop.create_connection(_EvalProtocol, *self._fast_addr)
+                    self._fast = protocol
+        assert protocol.transport is not None
+        waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        protocol.waiters.append(waiter)
+        protocol.transport.write(command)
+        return await waiter
+
     async def close(self) -> None:
+        if self._fast is not None and self._fast.transport is not None:
+            self._fast.transport.close()
         await self._redis.aclose()
 
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from feed.ratelimit import Limits, MemoryStore, RedisStore, Store, parse_rules
+from feed.ratelimit import Limits, MemoryStore, RedisStore, Rule, Store, parse_rules
 from tests.conftest import MakeUser
 from tests.trust_helpers import new_post, post
 from warga.runtime import Runtime
@@ -107,3 +107,37 @@ async def test_off_means_off(client: httpx.AsyncClient, runtime: Runtime, make_u
     who = await make_user()
     answers = [await post(client, who, text=f"t{i}") for i in range(15)]
     assert {a.status_code for a in answers} == {201}
+
+
+@pytest.mark.parametrize("kind", ["memory", "redis-fast", "redis-py"])
+async def test_both_limits_in_one_atomic_step(kind: str, redis_url: str) -> None:
+    """hit_all: exact at the edge under concurrency, all or nothing (a refusal spends neither limit), and the
+    Redis fast path survives a flushed script cache (NOSCRIPT -> EVAL)."""
+    await _flush(redis_url)
+    if kind == "memory":
+        store: Store = MemoryStore()
+    else:
+        store = RedisStore(redis_url)
+        if kind == "redis-py":
+            store._fast_addr = None  # the redis-py path, as for TLS or password URLs
+    try:
+        if kind == "redis-fast":
+            import redis.asyncio as aioredis
+
+            r = aioredis.from_url(redis_url)
+            await r.script_flush()
+            await r.aclose()
+        tag = f"{kind}-{asyncio.get_running_loop().time()}"
+        wide, narrow = Rule(1000, 60), Rule(23, 60)
+        waits = await asyncio.gather(
+            *(store.hit_all([(f"ip-{tag}", wide), (f"u-{tag}", narrow)]) for _ in range(100))
+        )
+        assert sum(1 for w in waits if w == 0) == 23
+        assert all(0 < w <= 60 for w in waits if w)
+        # The 77 refusals spent nothing from the wide limit: 1000 - 23 remain.
+        for chunk in (100,) * 9 + (77,):  # redis-py's pool caps concurrent connections
+            waits = await asyncio.gather(*(store.hit_all([(f"ip-{tag}", wide)]) for _ in range(chunk)))
+            assert all(w == 0 for w in waits)
+        assert await store.hit_all([(f"ip-{tag}", wide)]) > 0
+    finally:
+        await store.close()
