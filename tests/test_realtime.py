@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
 import socket
 from typing import Any
@@ -366,3 +367,30 @@ async def test_frames_of_every_length_encoding_arrive_intact(rt: Runtime) -> Non
         got = (await c.events_until("s", seq))[-1]
         assert got["post"]["text"] == post["text"]
     await c.close()
+
+
+async def test_exact_position_of_a_fuzzed_post_reaches_only_its_viewers_and_staff(rt: Runtime) -> None:
+    """An event with a private part (docs/trust.md) is framed twice: the exact position goes to staff and
+    the listed viewers only; everyone else gets the public frame, which never contains it."""
+    author_id, author_token = await new_user(rt, f"pelapor{random.randrange(10**9)}")
+    _, other_token = await new_user(rt, f"tetangga{random.randrange(10**9)}")
+    _, mod_token = await new_user(rt, f"mod{random.randrange(10**9)}", "moderator")
+    sockets = {}
+    for name, token in (("author", author_token), ("other", other_token), ("mod", mod_token), ("anon", None)):
+        c = await WsClient.open(ws_url(rt))
+        if token:
+            await c.send({"type": "auth", "token": token})
+            assert (await c.recv())["type"] == "authed"
+        await c.subscribe("s", *MONAS, 1000)
+        sockets[name] = c
+    post = fake_post(*MONAS, category="crime")
+    exact = {"lat": MONAS[0] + 0.001, "lon": MONAS[1] + 0.001, "viewers": [author_id]}
+    seq = await emit(rt.pool, "post.created", post, exact=exact)
+    for name, c in sockets.items():
+        got = (await c.events_until("s", seq))[-1]
+        assert got["post"] == post
+        if name in ("author", "mod"):
+            assert got["exact"] == {"lat": exact["lat"], "lon": exact["lon"]}
+        else:
+            assert "exact" not in got and "viewers" not in json.dumps(got)
+        await c.close()
