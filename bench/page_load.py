@@ -3,8 +3,9 @@ time until the first report is on screen.
 
     python bench/page_load.py [--url http://127.0.0.1:8000] [--runs 7]
 
-Without --url it starts `warga serve --demo` itself: on a throwaway database on DATABASE_URL's server if set
-(REDIS_URL too), else on an embedded PostgreSQL in a temporary folder. Each run is a fresh browser context
+Without --url it starts `warga serve --demo` itself (rate limits off unless WARGA_RATE_LIMITS says otherwise):
+on a throwaway database on DATABASE_URL's server if set (REDIS_URL too), else on an embedded PostgreSQL in a
+temporary folder. Each run is a fresh browser context
 (empty cache) at 360x740 with no location permission (the feed opens around Monas, where the demo has
 reports). Map tiles are blocked (this machine has no internet) and not counted; photos (/media/) are
 counted apart. Transferred = encoded bytes on the wire, headers included (Chromium's encodedDataLength).
@@ -107,6 +108,8 @@ async def demo_server() -> AsyncIterator[str]:
         "WARGA_PORT": str(port),
         "WARGA_WS_PORT": str(free_port()),
         "WARGA_LOG_LEVEL": "warning",
+        # Benchmarks run with rate limits (and the spam rules that go with them) off, as issue 6 says.
+        "WARGA_RATE_LIMITS": os.environ.get("WARGA_RATE_LIMITS", "off"),
     }
     admin = os.environ.get("DATABASE_URL")
     database = await _throwaway_database(admin) if admin else None
