@@ -481,6 +481,25 @@ async def test_league_table_and_csv(open_page: OpenPage, web_areas: None) -> Non
     assert header.startswith("rank,area_id,name")
 
 
+async def test_search_this_area_after_moving_the_map(
+    open_page: OpenPage, web_user: MakeWebUser, api: httpx.AsyncClient
+) -> None:
+    here = spot()
+    alice = await web_user()
+    east = (here[0], here[1] + 0.03)  # ~3.3 km away: outside the first 2 km circle
+    await create_post(api, alice, "Di timur: trotoar dipakai parkir", east, "illegal_parking")
+    tab = await open_page(alice, at=here)
+    await expect(card(tab, "Di timur")).to_have_count(0)
+    await tab.page.focus("#map")
+    while await tab.page.evaluate("() => window.warga.map.center().lng") < here[1] + 0.02:
+        await tab.page.evaluate("() => { window.__moved = window.warga.map.moved(); }")
+        await tab.page.keyboard.press("ArrowRight")
+        assert await tab.page.evaluate("() => window.__moved") is True
+    await tab.page.click("#search-here")
+    await expect(tab.page.locator("#feed-where")).to_contain_text("a point on the map")
+    await expect(card(tab, "Di timur")).to_have_count(1)
+
+
 async def test_phone_width_keyboard_and_labels(open_page: OpenPage, web_user: MakeWebUser) -> None:
     user = await web_user()
     tab = await open_page(user, at=spot(), viewport={"width": 360, "height": 740})

@@ -158,3 +158,8 @@ export function invalidate() {
 export function center() {
   return map ? map.getCenter() : null;
 }
+
+/** Resolves at the end of the next move (tests: keyboard pans are ignored while one is animating). */
+export function moved() {
+  return map ? new Promise((resolve) => map.once("moveend", () => resolve(true))) : Promise.resolve(false);
+}
