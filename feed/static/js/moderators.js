@@ -11,6 +11,8 @@ import { unavailable } from "./officials.js";
 let openDetail = () => {};
 let logNext = null;
 let queueNext = null;
+let queueSeq = 0; // the latest queue request: an older answer arriving late must not overwrite a newer one
+let logSeq = 0;
 
 export function initModerators({ onOpen }) {
   openDetail = onOpen;
@@ -42,11 +44,13 @@ export async function loadQueue(more = false) {
     return;
   }
   if (!more) queueNext = null;
+  const mine = ++queueSeq;
   msg.textContent = more ? "" : t("common.loading");
   try {
     const res = await api("GET", "/api/moderation/queue", {
       query: { order: $("#queue-order").value, cursor: more ? queueNext : null },
     });
+    if (mine !== queueSeq) return;
     msg.textContent = "";
     const items = (res.items || []).map(queuePost).filter((p) => p.id !== undefined && p.text !== undefined);
     if (!more) clear(box);
@@ -55,6 +59,7 @@ export async function loadQueue(more = false) {
     queueNext = res.next || null;
     $("#queue-more").hidden = !queueNext;
   } catch (err) {
+    if (mine !== queueSeq) return;
     msg.textContent = "";
     $("#queue-more").hidden = true;
     unavailable(box, err);
@@ -120,8 +125,10 @@ export async function loadLog(more) {
     return;
   }
   if (!more) logNext = null;
+  const mine = ++logSeq;
   try {
     const res = await api("GET", "/api/moderation/log", { query: { limit: 50, before: more ? logNext : null } });
+    if (mine !== logSeq) return;
     msg.textContent = "";
     if (!more) clear(body);
     for (const row of res.items) {
@@ -148,6 +155,7 @@ export async function loadLog(more) {
     logNext = res.next;
     $("#log-more").hidden = !logNext;
   } catch (err) {
+    if (mine !== logSeq) return;
     clear(body);
     msg.textContent = err.missing ? t("common.unavailable") : t("common.error", { message: err.message });
     toast(msg.textContent, "error");

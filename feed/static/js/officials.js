@@ -12,6 +12,8 @@ const MAX_AREA_SUBS = 15; // the gateway allows 20 subscriptions per socket; lea
 let openDetail = () => {};
 let statusPost = null;
 let inboxNext = null;
+let inboxSeq = 0; // the latest inbox request: an older answer arriving late must not overwrite a newer one
+let leagueSeq = 0;
 const areaSubs = new Set();
 
 export function initOfficials({ onOpen }) {
@@ -73,6 +75,7 @@ export async function loadInbox(more = false) {
     return;
   }
   if (!more) inboxNext = null;
+  const mine = ++inboxSeq;
   msg.textContent = more ? "" : t("common.loading");
   // Admins also dispatch the fallback queue: reports outside every area (forward them to one).
   const admin = state.user.role === "admin";
@@ -90,6 +93,7 @@ export async function loadInbox(more = false) {
             cursor: more ? inboxNext : null,
           },
         });
+    if (mine !== inboxSeq) return;
     msg.textContent = "";
     const items = (res.items || []).map(inboxPost);
     if (!more) clear(box);
@@ -103,6 +107,7 @@ export async function loadInbox(more = false) {
     const fromItems = [...new Set(items.map((p) => p.area_id).filter((a) => a !== null && a !== undefined))];
     subscribeAreas(areas.length ? areas : fromItems);
   } catch (err) {
+    if (mine !== inboxSeq) return;
     msg.textContent = "";
     $("#inbox-more").hidden = true;
     unavailable(box, err);
@@ -274,8 +279,10 @@ export async function loadLeague() {
   const box = $("#league-table");
   const msg = $("#league-msg");
   msg.textContent = t("common.loading");
+  const mine = ++leagueSeq;
   try {
     const res = await api("GET", "/api/league", { query: leagueQuery() });
+    if (mine !== leagueSeq) return;
     msg.textContent = "";
     const rows = Array.isArray(res) ? res : res.items || [];
     $("#league-csv").hidden = false;
@@ -299,6 +306,7 @@ export async function loadLeague() {
       ),
     );
   } catch (err) {
+    if (mine !== leagueSeq) return;
     msg.textContent = "";
     $("#league-csv").hidden = true;
     unavailable(box, err);
