@@ -26,6 +26,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import OPEN
 
 from db import events as events_db
+from db import officials as officials_db
 from db import users as users_db
 from feed.auth import token_digest
 from realtime import channels, origins, protocol, wire
@@ -207,6 +208,8 @@ class Gateway:
             raise ProtocolError("too_many_subscriptions", "Too many subscriptions.", sub=req.id)
         if req.kind == "moderation" and (client.user is None or not client.user.is_staff):
             raise ProtocolError("forbidden", "Moderators only.", sub=req.id)
+        if req.kind == "area" and not await self._may_watch_area(client, req.area_id, req.id):
+            raise ProtocolError("forbidden", "Officials of this area or above, and admins, only.", sub=req.id)
         sub = Sub(client, req)
         client.subs[req.id] = sub
         # Live first (into sub.buffer), then the snapshot: nothing can fall between the two.
@@ -230,6 +233,19 @@ class Gateway:
         buffered, sub.buffer = sub.buffer or [], None
         for ev in buffered:
             self._push(sub, ev)
+
+    async def _may_watch_area(self, client: Client, area_id: int, sub_id: str) -> bool:
+        """An area subscription is an official's live inbox: officials of the area or an ancestor, admins."""
+        user = client.user
+        if user is None or user.role not in ("official", "admin"):
+            return False
+        if user.role == "admin":
+            return True
+        try:
+            async with self._pool.acquire() as conn:
+                return await officials_db.covers(conn, user.id, area_id)
+        except _DB_ERRORS:
+            raise ProtocolError("unavailable", "Try again.", sub=sub_id) from None
 
     async def _replay_rows(self, sub: Sub) -> tuple[int, int, list[asyncpg.Record]]:
         req, limit = sub.request, self.settings.replay_max_events + 1
