@@ -5,9 +5,10 @@ shared machine hits all alike.
 
     python bench/ratelimit.py [--posts 2000]
 
-Uses DATABASE_URL / REDIS_URL when set, else an embedded PostgreSQL and a private redis-server. Spam holds
-follow WARGA_RATE_LIMITS (off here), so every configuration runs the same publishing path; only the limiter
-differs. The last line is `ratelimit_overhead_ratio=<p50 with Redis limits / p50 without>`.
+Uses DATABASE_URL / REDIS_URL when set, else an embedded PostgreSQL and a private redis-server. The posting
+accounts are officials, whom spam holds never apply to (holds follow the limiter), so every configuration
+runs the same publishing path; only the limiter differs. The last line is
+`ratelimit_overhead_ratio=<p50 with Redis limits / p50 without>`.
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ async def run(posts: int) -> None:
     for name, s in samples.items():
         print(
             f"limits={name:<7} p50={statistics.median(s):6.2f} ms  p90={percentile(s, 90):6.2f}  "
-            f"p99={percentile(s, 99):6.2f}  mean={statistics.mean(s):6.2f}  ({1000 / statistics.mean(s):.0f}/s)"
+            f"p99={percentile(s, 99):6.2f}  mean={statistics.mean(s):6.2f}  "
+            f"({1000 / statistics.mean(s):.0f}/s)"
         )
     off = statistics.median(samples["off"])
     print(f"memory_overhead_ratio={statistics.median(samples['memory']) / off:.3f}")

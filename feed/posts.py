@@ -235,7 +235,9 @@ async def _insert_post(
 ) -> tuple[int, dict[str, Any], idempotency.Finish]:
     """In the creating transaction: the post (held or published), its photos, suggestions; returns the
     answer and the step that appends its event (the last statement)."""
-    hold = await spam.hold_reason(conn, runtime.settings, user, new.text, datetime.now(UTC))
+    hold = await spam.hold_reason(
+        conn, runtime.settings, user, new.text, datetime.now(UTC), limits_on=runtime.limits.enabled
+    )
     pub_lat, pub_lon = new.lat, new.lon  # sensitive posts move once their id is known (below)
     post_id = await posts_db.insert(
         conn,

@@ -6,8 +6,9 @@ review instead of published. Each rule names its reason (shown to moderators in 
 - links: more than `spam_max_links` links in the text;
 - burst: `spam_burst_posts` or more posts by the author within `spam_burst_window_s`.
 
-Officials, moderators and admins are never held. Holds follow `spam_holds` (on, off, or auto = on unless
-WARGA_RATE_LIMITS=off, so benchmarks and load tests measure publishing, not holding).
+Officials, moderators and admins are never held. Holds follow `spam_holds` (on, off, or auto = whenever this
+process's rate limits are on: WARGA_RATE_LIMITS=off turns both off for benchmarks and load tests, and the demo
+seeder's pause of the limiter pauses holds too).
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ SAME_TEXT_WINDOW = timedelta(hours=24)
 MESSAGE = "Your report is held for review by a moderator before it is published."
 
 
-def enabled(settings: Any) -> bool:
+def enabled(settings: Any, limits_on: bool) -> bool:
     mode = settings.spam_holds.lower()
     if mode == "auto":
-        return bool(settings.rate_limits.strip().lower() != "off")
+        return limits_on
     return bool(mode in {"on", "1", "true", "yes"})
 
 
@@ -43,9 +44,9 @@ def link_count(text: str) -> int:
 
 
 async def hold_reason(
-    conn: asyncpg.Connection, settings: Any, user: User, text: str, now: datetime
+    conn: asyncpg.Connection, settings: Any, user: User, text: str, now: datetime, *, limits_on: bool
 ) -> str | None:
-    if not enabled(settings) or user.role != "citizen":
+    if not enabled(settings, limits_on) or user.role != "citizen":
         return None
     if link_count(text) > settings.spam_max_links:
         return "links"

@@ -240,10 +240,9 @@ async def test_http_matrix(client: httpx.AsyncClient, runtime: Runtime, make_use
 WS_EXPECTED = {
     # subscription: caller -> first reply (type, or error code)
     "near": {c: "subscribed" for c in CALLERS} | {"suspended": "bad_token"},
-    # Area subscriptions carry only public data (exact positions are stripped per audience), and the gateway
-    # lets anyone subscribe (tests/test_realtime.py). NOTE: tests/test_officials.py expects officials of the
-    # area and admins only; the two disagree, see the trust report. This row follows the gateway as built.
-    "area": {c: "subscribed" for c in CALLERS} | {"suspended": "bad_token"},
+    # Area subscriptions are the officials' live inbox: officials of the area (or above) and admins only.
+    "area": {c: "forbidden" for c in CALLERS}
+    | {"official_x": "subscribed", "admin": "subscribed", "suspended": "bad_token"},
     "moderation": {c: "forbidden" for c in CALLERS}
     | {"moderator": "subscribed", "admin": "subscribed", "suspended": "bad_token"},
 }

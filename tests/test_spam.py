@@ -9,7 +9,18 @@ import httpx
 import pytest
 
 from tests.conftest import Account, MakeUser
-from tests.trust_helpers import JAKARTA, age, authed, near, new_post, post, settings, subscribe, until_post
+from tests.trust_helpers import (
+    JAKARTA,
+    age,
+    authed,
+    limits,
+    near,
+    new_post,
+    post,
+    settings,
+    subscribe,
+    until_post,
+)
 from warga.runtime import Runtime
 
 
@@ -140,3 +151,15 @@ async def test_held_post_rejected_stays_out(
         types = await conn.fetch("SELECT type, lat FROM events WHERE post_id = $1 ORDER BY id", held["id"])
     # Never public: every event about it went to the moderation channel alone (no position).
     assert [(t["type"], t["lat"]) for t in types] == [("post.held", None), ("post.hidden", None)]
+
+
+async def test_auto_holds_follow_the_rate_limiter(
+    client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+) -> None:
+    spammy = "http://a.example http://b.example http://c.example"
+    async with settings(runtime, spam_holds="auto"):
+        assert (await post(client, await make_user(), text=spammy)).status_code == 201  # limiter off
+        async with limits(runtime, "on"):
+            assert (await post(client, await make_user(), text=spammy)).status_code == 202
+    async with settings(runtime, spam_holds="off"), limits(runtime, "on"):
+        assert (await post(client, await make_user(), text=spammy)).status_code == 201

@@ -80,7 +80,7 @@ class Settings:
     fuzz_secret: Secret | None = None
     fuzz_radius_m: float = 250.0
     flag_threshold: float = 3.0
-    spam_holds: str = "auto"  # on | off | auto (= on unless WARGA_RATE_LIMITS=off: benchmarks, load tests)
+    spam_holds: str = "auto"  # on | off | auto (= whenever rate limits are on; docs/trust.md)
     new_account_hours: float = 24.0
     new_account_posts: int = 3
     spam_max_links: int = 2
