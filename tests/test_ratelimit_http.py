@@ -17,7 +17,9 @@ from warga.runtime import Runtime
 
 @pytest.fixture(params=["memory", "redis"])
 async def swap(request: pytest.FixtureRequest, runtime: Runtime) -> AsyncIterator[object]:
-    saved = runtime._limits
+    saved, saved_settings = runtime._limits, runtime.settings
+    # Limits on would switch spam holds on too (auto mode): these tests are about the limiter alone.
+    runtime.settings = saved_settings.with_(spam_holds="off")
 
     def use(spec: str) -> Limits:
         store: Store = (
@@ -31,8 +33,8 @@ async def swap(request: pytest.FixtureRequest, runtime: Runtime) -> AsyncIterato
     finally:
         if runtime._limits is not saved:
             await runtime._limits.close()
-            # A Redis store keeps its log between tests: forget it with the key prefix it uses.
         runtime._limits = saved
+        runtime.settings = saved_settings
 
 
 async def _flush(redis_url: str) -> None:
