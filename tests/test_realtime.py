@@ -250,16 +250,25 @@ async def test_more_than_replay_limit_resyncs(start_runtime: Any) -> None:
 
 
 async def test_moderation_and_area_subscriptions(rt: Runtime) -> None:
+    """Moderation: staff only, hidden posts included. Area: officials of the area and admins (a citizen is
+    refused), hidden posts excluded like everywhere but moderation."""
     _, citizen_token = await new_user(rt, f"warga{random.randrange(10**9)}")
     _, mod_token = await new_user(rt, f"mod{random.randrange(10**9)}", "moderator")
+    _, admin_token = await new_user(rt, f"admin{random.randrange(10**9)}", "admin")
     citizen = await WsClient.open(ws_url(rt))
     await citizen.send({"type": "auth", "token": citizen_token})
     assert (await citizen.recv())["type"] == "authed"
     await citizen.send({"type": "subscribe", "id": "m", "moderation": True})
     assert (await citizen.recv())["code"] == "forbidden"
     await citizen.send({"type": "subscribe", "id": "a", "area": 77})
-    assert (await citizen.recv())["type"] == "subscribed"
+    assert (await citizen.recv())["code"] == "forbidden"
+    await citizen.close()
 
+    admin = await WsClient.open(ws_url(rt))
+    await admin.send({"type": "auth", "token": admin_token})
+    assert (await admin.recv())["user"]["role"] == "admin"
+    await admin.send({"type": "subscribe", "id": "a", "area": 77})
+    assert (await admin.recv())["type"] == "subscribed"
     mod = await WsClient.open(ws_url(rt))
     await mod.send({"type": "auth", "token": mod_token})
     assert (await mod.recv())["user"]["role"] == "moderator"
@@ -271,8 +280,8 @@ async def test_moderation_and_area_subscriptions(rt: Runtime) -> None:
     elsewhere = await emit(rt.pool, "post.created", fake_post(*FAR), area_ids=(78, 7))
     assert [m["seq"] for m in await mod.events_until("m", elsewhere)] == [in_area, hidden, elsewhere]
     last = await emit(rt.pool, "post.created", fake_post(*FAR), area_ids=(77,))
-    assert [m["seq"] for m in await citizen.events_until("a", last)] == [in_area, last]
-    await citizen.close()
+    assert [m["seq"] for m in await admin.events_until("a", last)] == [in_area, last]
+    await admin.close()
     await mod.close()
 
 
