@@ -55,6 +55,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/auth/logout", accounts.logout, methods=["POST"]),
         Route("/api/me", accounts.me),
         Route("/api/posts", posts.create, methods=["POST"]),
+        Route("/api/photos/locate", posts.locate_photo, methods=["POST"]),
         Route("/api/posts/{id}", posts.get_post, methods=["GET"]),
         Route("/api/posts/{id}", posts.delete_post, methods=["DELETE"]),
         Route("/api/feed", nearby.feed, methods=["GET"]),

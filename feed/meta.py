@@ -29,6 +29,7 @@ async def config(request: Request) -> JSONResponse:
         {
             "ws_url": runtime.realtime.ws_url(request),
             "media_base_url": settings.media_base_url or None,
+            "tile_url": settings.tile_url or "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
             "categories": as_json(settings.sensitive_categories),
             "feed": {"default_radius_m": 2000, "max_radius_m": 10000, "max_limit": 100},
             "photos": {"max_count": 4, "max_bytes": settings.max_photo_bytes},

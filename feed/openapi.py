@@ -29,6 +29,8 @@ def _errors(*statuses: int) -> dict[str, Any]:
         413: "Body or photo too large",
         415: "Unsupported content type or photo format",
         422: "Invalid fields (see error.fields)",
+        429: "Rate limited (see Retry-After)",
+        503: "Temporarily unavailable; retry",
     }
     return {str(s): _json(_ref("Error"), words[s]) for s in statuses}
 
@@ -191,12 +193,15 @@ SCHEMAS: dict[str, Any] = {
     },
     "NewPostWithPhotos": {
         "type": "object",
-        "required": ["text", "category", "lat", "lon", "photo"],
+        "description": "lat/lon may be left out with location_from_photo=true: the first GPS-tagged photo"
+        " gives the position (preview it first with POST /api/photos/locate).",
+        "required": ["text", "category", "photo"],
         "properties": {
             "text": _text(2000),
             "category": {"enum": sorted(CATEGORIES)},
             "lat": {"type": "string", "description": "A number from -90 to 90."},
             "lon": {"type": "string", "description": "A number from -180 to 180."},
+            "location_from_photo": {"type": "string", "enum": ["true", "false"]},
             "photo": {
                 "type": "array",
                 "minItems": 1,
@@ -466,6 +471,35 @@ AREA_PATHS = {
 
 SCHEMAS.update(AREA_SCHEMA)
 PATHS.update(AREA_PATHS)
+PATHS["/api/photos/locate"] = {
+    "post": _op(
+        "Read a photo's GPS position without storing anything (preview for location_from_photo)",
+        {
+            "200": _json(
+                {
+                    "type": "object",
+                    "required": ["lat", "lon"],
+                    "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}},
+                }
+            ),
+            **_errors(400, 401, 413, 415, 422, 429),
+        },
+        auth="required",
+        body={
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["photo"],
+                        "properties": {"photo": {"type": "string", "format": "binary"}},
+                    }
+                }
+            },
+        },
+        tag="posts",
+    )
+}
 PATHS["/metrics"] = {
     "get": _op(
         "Prometheus metrics (text exposition format)",

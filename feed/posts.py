@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,7 +33,7 @@ from warga import geo
 
 MAX_TEXT = 2000
 MAX_PHOTOS = 4
-POST_FIELDS = {"text", "category", "lat", "lon"}
+POST_FIELDS = {"text", "category", "lat", "lon", "location_from_photo"}
 _MAX_FORM_FIELD_BYTES = 16 * 1024  # a 2000-character text is at most 8000 bytes of UTF-8
 
 
@@ -116,6 +117,8 @@ async def emit(
 
 # --- Create ----------------------------------------------------------------------------------------
 def validate_new_post(data: dict[str, Any]) -> NewPost:
+    """Check a new post's fields. With `location_from_photo` true and no lat/lon, the position is left NaN
+    here and taken from the first photo's GPS by `position_from_photos` (docs/photos.md)."""
     no_unknown(data, POST_FIELDS)
     errors: dict[str, str] = {}
     text = text_field(data, "text", errors, max_len=MAX_TEXT)
@@ -124,12 +127,68 @@ def validate_new_post(data: dict[str, Any]) -> NewPost:
         errors["category"] = "required"
     elif not isinstance(category, str) or category not in CATEGORIES:
         errors["category"] = "unknown category (see GET /api/categories)"
-    lat = number_field(data, "lat", errors, low=-90, high=90)
-    lon = number_field(data, "lon", errors, low=-180, high=180)
+    from_photo = _flag(data.get("location_from_photo"), errors)
+    lat = lon = math.nan
+    if not (from_photo and data.get("lat") is None and data.get("lon") is None):
+        lat = number_field(data, "lat", errors, low=-90, high=90) or 0.0
+        lon = number_field(data, "lon", errors, low=-180, high=180) or 0.0
     if errors:
         raise invalid(errors)
-    assert isinstance(category, str) and lat is not None and lon is not None
+    assert isinstance(category, str)
     return NewPost(text, category, lat, lon)
+
+
+def _flag(value: Any, errors: dict[str, str]) -> bool:
+    if value is None or value is False or value in ("false", "0", ""):
+        return False
+    if value is True or value in ("true", "1"):
+        return True
+    errors["location_from_photo"] = "must be true or false"
+    return False
+
+
+def position_from_photos(new: NewPost, photos: list[Any]) -> NewPost:
+    """Fill a post's position from its first GPS-tagged photo (read before the metadata was stripped)."""
+    if not math.isnan(new.lat):
+        return new
+    for processed, _ in photos:
+        if processed.gps is not None:
+            lat, lon = processed.gps
+            if -90 <= lat <= 90 and -180 <= lon <= 180:
+                return replace(new, lat=lat, lon=lon)
+    raise invalid(
+        {"location_from_photo": "no photo carries a GPS position; send lat and lon"},
+        "The photos have no location.",
+    )
+
+
+async def locate_photo(request: Request) -> JSONResponse:
+    """Preview for location_from_photo: where does this photo say it was taken? Nothing is stored, so the
+    reporter can confirm (or move) the position on the map before publishing."""
+    try:
+        runtime = request.app.state.runtime
+        user = await require_user(request)
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "multipart/form-data":
+            raise ApiError(415, "unsupported_media_type", "Send multipart/form-data with one `photo`.")
+        data, uploads = await _read_multipart(request)
+        no_unknown(data, set())
+        if len(uploads) != 1:
+            raise invalid({"photo": "send exactly one photo"})
+        await runtime.limits.check(request, "upload", user.id)
+        limit = runtime.settings.max_photo_bytes
+        if uploads[0].size is not None and uploads[0].size > limit:
+            raise ApiError(
+                413, "photo_too_large", f"A photo may be at most {limit} bytes.", {"photo": "too large"}
+            )
+        try:
+            gps = await runtime.photos.locate(await uploads[0].read())
+        except PhotoRejected as exc:
+            raise ApiError(exc.status, exc.code, exc.message, {"photo": exc.message}) from None
+        if gps is None:
+            raise ApiError(422, "no_location", "This photo carries no GPS position.", {"photo": "no GPS"})
+        return JSONResponse({"lat": gps[0], "lon": gps[1]})
+    finally:
+        await request.close()
 
 
 async def _read_multipart(request: Request) -> tuple[dict[str, Any], list[UploadFile]]:
@@ -215,6 +274,7 @@ async def _create(request: Request) -> JSONResponse:
         # lock, and a rejected photo leaves nothing in the database (stored variants are content-addressed
         # and harmless if orphaned). They run side by side in the media process pool.
         photos = await asyncio.gather(*(_process_photo(runtime, upload) for upload in uploads))
+        new = position_from_photos(new, list(photos))
 
         async def work(conn: asyncpg.Connection) -> tuple[int, dict[str, Any], idempotency.Finish]:
             status, body, finish = await _insert_post(conn, runtime, user, new, photos)

@@ -54,8 +54,8 @@ def _page(tile_url: str) -> tuple[bytes, bytes]:
 
 
 async def index(request: Request) -> Response:
-    # The tile server is an operator's choice (WARGA_TILE_URL once settings carry it); empty = OpenStreetMap.
-    tile_url = str(getattr(request.app.state.runtime.settings, "tile_url", "") or "")
+    # The tile server is an operator's choice (WARGA_TILE_URL); empty = OpenStreetMap.
+    tile_url = request.app.state.runtime.settings.tile_url
     plain, packed = _page(tile_url)
     headers = dict(HEADERS)
     if "gzip" in request.headers.get("accept-encoding", ""):

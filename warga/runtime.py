@@ -107,6 +107,8 @@ class Runtime:
             self._photos.stop()
         if self._limits is not None:
             await self._limits.close()
+        if self._storage is not None:
+            await self._storage.close()
         if self._pool is not None:
             await self._pool.close()
         if self._embedded is not None:

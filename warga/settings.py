@@ -95,6 +95,8 @@ class Settings:
     resolve_proof_radius_m: float = 200.0
     escalation_every_s: float = 60.0
     log_level: str = "info"
+    # Map tiles for the web app; {z}/{x}/{y} URL template. Empty = OpenStreetMap's public tiles.
+    tile_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
