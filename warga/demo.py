@@ -354,15 +354,18 @@ async def seed(runtime: Any, posts: int = 300, *, progress: bool = True, seed: i
 @asynccontextmanager
 async def _api(runtime: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=build_app(runtime), client=("127.0.0.1", 0))
-    # httpx logs every request at info: thousands of lines that would bury the progress bar.
-    quiet = logging.getLogger("httpx")
-    level = quiet.level
-    quiet.setLevel(logging.WARNING)
+    # httpx and our access log write a line per request at info: thousands of lines that would bury the
+    # progress bar.
+    quiet = [logging.getLogger("httpx"), logging.getLogger("warga.access")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.WARNING)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://localhost", timeout=120) as client:
             yield client
     finally:
-        quiet.setLevel(level)
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
 
 
 @asynccontextmanager

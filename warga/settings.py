@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +97,6 @@ class Settings:
     log_level: str = "info"
     # Map tiles for the web app; {z}/{x}/{y} URL template. Empty = OpenStreetMap's public tiles.
     tile_url: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def pg_path(self) -> Path:
@@ -123,7 +122,7 @@ class Settings:
         if env.get("REDIS_URL"):
             values["redis_url"] = Secret(env["REDIS_URL"])
         for f in fields(cls):
-            if f.name in {"database_url", "redis_url", "extra"}:
+            if f.name in {"database_url", "redis_url"}:
                 continue
             raw = env.get("WARGA_" + f.name.upper())
             if raw is None:
