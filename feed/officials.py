@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse
 from db import areas as areas_db
 from db import officials as officials_db
 from db import status as status_db
+from feed import privacy
 from feed.areas import area_json
 from feed.auth import User, require_role
 from feed.errors import invalid, not_found
@@ -162,7 +163,9 @@ async def inbox(request: Request) -> JSONResponse:
         )
         mine = await officials_db.areas_of(conn, user.id)
     page = rows[:limit]
-    items = [{"post": post_json(r, runtime.storage), **clock_json(r, now)} for r in page]
+    # Everything in an inbox is in the caller's areas (or the caller is an admin): the one audience that
+    # may locate a fuzzed report exactly (feed.privacy), so its exact position rides along.
+    items = [{"post": _with_exact(post_json(r, runtime.storage), r), **clock_json(r, now)} for r in page]
     nxt = None
     if len(rows) > limit:
         last = page[-1]
@@ -183,6 +186,12 @@ async def unrouted(request: Request) -> JSONResponse:
     page = rows[:limit]
     nxt = _encode(None, page[-1]["id"]) if len(rows) > limit else None
     return JSONResponse({"items": [post_json(r, runtime.storage) for r in page], "next": nxt})
+
+
+def _with_exact(body: dict[str, Any], row: Any) -> dict[str, Any]:
+    if privacy.is_fuzzed(row):
+        body["exact"] = {"lat": row["lat"], "lon": row["lon"]}
+    return body
 
 
 async def area_or_404(conn: asyncpg.Connection, area_id: int) -> asyncpg.Record:

@@ -76,7 +76,11 @@ async def test_http_exact_only_for_author_area_officials_and_staff(
     around_public = await client.get("/api/feed", params={"lat": public[0], "lon": public[1], "radius_m": 50})
     [item] = [i for i in around_public.json()["items"] if i["id"] == p["id"]]
     assert (item["lat"], item["lon"]) == public and "exact" not in item
-    # Lists officials read carry the public point too.
+    # The area's officials see the exact point in their inbox too; another area's official has no such item.
+    for who in (w.lurah, w.camat):
+        inbox = await client.get("/api/officials/inbox", headers=who.headers)
+        [entry] = [i["post"] for i in inbox.json()["items"] if i["post"]["id"] == p["id"]]
+        assert (entry["lat"], entry["lon"]) == public and entry["exact"] == {"lat": IN_L1[0], "lon": IN_L1[1]}
     inbox = await client.get("/api/officials/inbox", headers=w.other.headers)
     assert all(i["post"]["id"] != p["id"] for i in inbox.json()["items"])
     for path in (f"/api/posts/{p['id']}/comments", f"/api/posts/{p['id']}/timeline", "/api/admin/unrouted"):
