@@ -75,6 +75,39 @@ def _flag_json(
     }
 
 
+async def _record(
+    conn: asyncpg.Connection,
+    runtime: Any,
+    user: User,
+    kind: str,
+    target_id: int,
+    post_id: int,
+    reason: str,
+    note: str | None,
+    already_hidden: bool,
+) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    """Write one user's flag on a locked target and weigh the pending total against the threshold.
+    Returns the response body, the moderators' event payload, and whether the target must now be hidden."""
+    w = await _weigh(conn, user)
+    flag_id = await flags_db.insert(
+        conn,
+        target_type=kind,
+        target_id=target_id,
+        post_id=post_id,
+        user_id=user.id,
+        reason=reason,
+        note=note,
+        weight=w,
+    )
+    if flag_id is None:
+        raise ApiError(409, "already_flagged", f"You have already flagged this {kind}.")
+    total = await flags_db.pending_weight(conn, kind, target_id)
+    hide = not already_hidden and total >= runtime.settings.flag_threshold
+    body = _flag_json(flag_id, kind, target_id, reason, w, hide or already_hidden)
+    extra = {"flag": {**body, "note": note, "user": {"id": user.id, "handle": user.handle}, "total": total}}
+    return body, extra, hide
+
+
 async def flag_post(request: Request) -> JSONResponse:
     runtime = request.app.state.runtime
     post_id = path_id(request)
@@ -85,25 +118,9 @@ async def flag_post(request: Request) -> JSONResponse:
         state = await posts_db.lock(conn, post_id)
         if state is None or not visible_to(state, user):
             raise not_found("post")
-        w = await _weigh(conn, user)
-        flag_id = await flags_db.insert(
-            conn,
-            target_type="post",
-            target_id=post_id,
-            post_id=post_id,
-            user_id=user.id,
-            reason=reason,
-            note=note,
-            weight=w,
+        body, extra, hide = await _record(
+            conn, runtime, user, "post", post_id, post_id, reason, note, state["hidden_at"] is not None
         )
-        if flag_id is None:
-            raise ApiError(409, "already_flagged", "You have already flagged this post.")
-        total = await flags_db.pending_weight(conn, "post", post_id)
-        hide = state["hidden_at"] is None and total >= runtime.settings.flag_threshold
-        body = _flag_json(flag_id, "post", post_id, reason, w, hide or state["hidden_at"] is not None)
-        extra = {
-            "flag": {**body, "note": note, "user": {"id": user.id, "handle": user.handle}, "total": total}
-        }
         if hide:
             await posts_db.set_hidden(conn, post_id, "flags")
             await moderation_db.record(conn, None, "hide", "post", post_id, "flags")
@@ -132,25 +149,17 @@ async def flag_comment(request: Request) -> JSONResponse:
             raise not_found("comment")
         if comment["hidden_at"] is not None and not user.is_staff:
             raise not_found("comment")
-        w = await _weigh(conn, user)
-        flag_id = await flags_db.insert(
+        body, extra, hide = await _record(
             conn,
-            target_type="comment",
-            target_id=comment_id,
-            post_id=post["id"],
-            user_id=user.id,
-            reason=reason,
-            note=note,
-            weight=w,
+            runtime,
+            user,
+            "comment",
+            comment_id,
+            post["id"],
+            reason,
+            note,
+            comment["hidden_at"] is not None,
         )
-        if flag_id is None:
-            raise ApiError(409, "already_flagged", "You have already flagged this comment.")
-        total = await flags_db.pending_weight(conn, "comment", comment_id)
-        hide = comment["hidden_at"] is None and total >= runtime.settings.flag_threshold
-        body = _flag_json(flag_id, "comment", comment_id, reason, w, hide or comment["hidden_at"] is not None)
-        extra = {
-            "flag": {**body, "note": note, "user": {"id": user.id, "handle": user.handle}, "total": total}
-        }
         if hide:
             await comments_db.set_hidden(conn, comment_id, "flags")
             await posts_db.add_comments(conn, post["id"], -1)
