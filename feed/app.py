@@ -17,6 +17,7 @@ from feed import (
     categories,
     comments,
     duplicates,
+    export,
     flags,
     league,
     media_routes,
@@ -24,6 +25,7 @@ from feed import (
     moderation,
     nearby,
     officials,
+    open311,
     openapi,
     posts,
     queue,
@@ -92,8 +94,24 @@ def routes() -> list[BaseRoute]:
         Route("/api/appeals/{id}/decision", appeals.decide, methods=["POST"]),
         Route("/api/posts/{id}/merge", duplicates.merge, methods=["POST"]),
         Route("/openapi.json", openapi.spec, methods=["GET"]),
+        # Open311 GeoReport v2 and open data (docs/open311.md).
+        *open311_routes(),
+        Route("/api/export", export.export, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *webapp.routes(),
+    ]
+
+
+def open311_routes() -> list[BaseRoute]:
+    v2 = "/open311/v2"
+    return [
+        Route(v2 + "/discovery.{fmt}", open311.discovery, methods=["GET"]),
+        Route(v2 + "/services.{fmt}", open311.services, methods=["GET"]),
+        Route(v2 + "/services/{service_code}.{fmt}", open311.service_definition, methods=["GET"]),
+        Route(v2 + "/requests.{fmt}", open311.create_request, methods=["POST"]),
+        Route(v2 + "/requests.{fmt}", open311.list_requests, methods=["GET"]),
+        Route(v2 + "/requests/{id}.{fmt}", open311.get_request, methods=["GET"]),
+        Route(v2 + "/tokens/{token}.{fmt}", open311.get_token, methods=["GET"]),
     ]
 
 

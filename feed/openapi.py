@@ -828,6 +828,104 @@ PATHS.update(
     }
 )
 
+# Open311 GeoReport v2 (docs/open311.md): {fmt} is json or xml; errors are the spec's list of {code,
+# description} in that format, not the app's error shape.
+_FMT = {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["json", "xml"]}}
+_O311_ERR = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+    },
+}
+
+
+def _o311(summary: str, statuses: tuple[int, ...], **kw: Any) -> dict[str, Any]:
+    both = {"application/json": {"schema": {}}, "text/xml": {"schema": {"type": "string"}}}
+    errs = {"application/json": {"schema": _O311_ERR}, "text/xml": {"schema": {"type": "string"}}}
+    responses: dict[str, Any] = {"200": {"description": "OK", "content": both}}
+    for s in statuses:
+        responses[str(s)] = {"description": "Open311 error list", "content": errs}
+    return _op(summary, responses, tag="open311", **kw)
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+_O311_QUERY = [
+    _query("service_request_id", {"type": "string"}, "Comma list of ids; overrides every other parameter"),
+    _query("service_code", {"type": "string"}, "Comma list of service codes"),
+    _query("start_date", {"type": "string"}, "ISO 8601; range at most 90 days (default: the last 90)"),
+    _query("end_date", {"type": "string"}, "ISO 8601"),
+    _query("status", {"type": "string"}, "open, closed or both (comma list)"),
+    _query("page", {"type": "integer"}, "Extension: page number from 1"),
+    _query("page_size", {"type": "integer"}, "Extension: 1-1000 (default 1000)"),
+]
+_O311_FORM = {
+    "required": True,
+    "content": {
+        "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+        "multipart/form-data": {"schema": {"type": "object"}},
+    },
+}
+PATHS.update(
+    {
+        "/open311/v2/discovery.{fmt}": {
+            "parameters": [_FMT],
+            "get": _o311("Open311 discovery", (404,)),
+        },
+        "/open311/v2/services.{fmt}": {
+            "parameters": [_FMT],
+            "get": _o311("Open311 services (the report categories)", (404,)),
+        },
+        "/open311/v2/services/{service_code}.{fmt}": {
+            "parameters": [_path("service_code"), _FMT],
+            "get": _o311("Open311 service definition (attributes)", (404,)),
+        },
+        "/open311/v2/requests.{fmt}": {
+            "parameters": [_FMT],
+            "get": _o311("Open311 service requests (public reports)", (400, 404), params=_O311_QUERY),
+            "post": _o311(
+                "Create an Open311 service request (api_key required; `media` photo extension)",
+                (400, 403, 404, 413, 415, 429),
+                body=_O311_FORM,
+            ),
+        },
+        "/open311/v2/requests/{id}.{fmt}": {
+            "parameters": [_path("id"), _FMT],
+            "get": _o311("One Open311 service request", (404,)),
+        },
+        "/open311/v2/tokens/{token}.{fmt}": {
+            "parameters": [_path("token"), _FMT],
+            "get": _o311("The service request id for a token (a report that was held for review)", (404,)),
+        },
+        "/api/export": {
+            "get": _op(
+                "Open data: public reports streamed as GeoJSON or CSV (public positions only)",
+                {
+                    "200": {
+                        "description": "Streamed export",
+                        "content": {
+                            "application/geo+json": {"schema": {"type": "object"}},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    **_errors(422),
+                },
+                params=[
+                    _query("format", {"type": "string", "enum": ["geojson", "csv"]}, "Default geojson"),
+                    _query("from", {"type": "string"}, "ISO 8601: created at or after"),
+                    _query("to", {"type": "string"}, "ISO 8601: created before"),
+                    _query("area", {"type": "integer"}, "Area id (its sub-areas included)"),
+                    _query("category", {"type": "string"}, "Category code"),
+                ],
+                tag="open data",
+            )
+        },
+    }
+)
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {

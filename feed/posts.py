@@ -263,6 +263,20 @@ async def _create(request: Request) -> JSONResponse:
         replayed = await idempotency.stored(runtime, user.id, key, rhash)
         if replayed is not None:
             return replayed
+    return await publish(request, runtime, user, new, uploads, key, rhash)
+
+
+async def publish(
+    request: Request,
+    runtime: Any,
+    user: User,
+    new: NewPost,
+    uploads: list[UploadFile],
+    key: str | None = None,
+    rhash: bytes = b"",
+) -> JSONResponse:
+    """The one creation pipeline after parsing (the app's POST /api/posts and Open311's POST requests):
+    rate limits, photos, spam hold, privacy, routing, the outbox event."""
     # Rate limits (docs/trust.md): the verdict is fetched while the post is written and awaited before
     # anything commits, so its round trip adds no latency; a refused post rolls back. Photo posts wait for
     # it before the expensive part (decoding) instead.

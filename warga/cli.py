@@ -73,6 +73,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("area", help="the area's id or code")
     p.set_defaults(run=_official_assign_command)
 
+    keys = sub.add_parser("apikey", help="Manage Open311 API keys.").add_subparsers(title="apikey")
+    p = keys.add_parser("create", help="Create a key (printed once) for an account or a new service account.")
+    p.add_argument("name")
+    p.add_argument("--handle", default=None, help="the account the key acts as (default: a new one)")
+    p.set_defaults(run=_apikey_command, apikey="create")
+    keys.add_parser("list", help="List keys.").set_defaults(run=_apikey_command, apikey="list")
+    p = keys.add_parser("revoke", help="Revoke a key by id.")
+    p.add_argument("id", type=int)
+    p.set_defaults(run=_apikey_command, apikey="revoke")
+
     p = command("seed-demo", _seed_demo_command, "Seed a few hundred demo reports around Jakarta.")
     p.add_argument("--posts", type=int, default=300)
     return parser
@@ -152,6 +162,16 @@ async def _user_create_command(settings: Settings, args: argparse.Namespace) -> 
     if row is None:
         sys.exit(f"warga: handle {args.handle!r} is taken")
     print(f"warga: created {args.role} {row['handle']} (id {row['id']})")
+
+
+async def _apikey_command(settings: Settings, args: argparse.Namespace) -> None:
+    from feed.open311 import apikey_command
+
+    async with Runtime(settings, Parts(web=False, gateway=False, relay=False)) as runtime:
+        async with runtime.pool.acquire() as conn:
+            code = await apikey_command(conn, vars(args), print)
+    if code:
+        sys.exit(code)
 
 
 async def _seed_demo_command(settings: Settings, args: argparse.Namespace) -> None:

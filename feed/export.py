@@ -1,0 +1,141 @@
+"""GET /api/export?format=geojson|csv&from=&to=&area=&category=: public reports as open data, streamed from
+a server-side cursor (db.export) so memory stays constant however many rows there are. Hidden, held and
+deleted reports never appear; positions are the public ones (fuzzed for sensitive categories)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import StreamingResponse
+
+from db import export as export_db
+from feed.categories import CATEGORIES
+from feed.errors import invalid
+
+CSV_COLUMNS = [
+    "id", "category", "status", "lat", "lon", "area_id", "area_name", "votes", "comments", "created_at",
+    "updated_at", "text",
+]  # fmt: skip
+_CSV_KEYS = [
+    "id", "category", "status", "pub_lat", "pub_lon", "area_id", "area_name", "vote_count", "comment_count",
+    "created_at", "updated_at", "text",
+]  # fmt: skip
+BATCH = 200  # rows per chunk sent: small enough to start fast, large enough to keep writes few
+
+
+def _moment(raw: str | None, name: str, errors: dict[str, str]) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        errors[name] = "an ISO 8601 date or date-time"
+        return None
+    if moment.tzinfo is None:  # a bare date or local time is read as UTC, the API's one time zone
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+async def export(request: Request) -> StreamingResponse:
+    runtime = request.app.state.runtime
+    q = request.query_params
+    errors: dict[str, str] = {}
+    fmt = q.get("format", "geojson")
+    if fmt not in ("geojson", "csv"):
+        errors["format"] = "geojson or csv"
+    start = _moment(q.get("from"), "from", errors)
+    end = _moment(q.get("to"), "to", errors)
+    if start and end and end < start:
+        errors["to"] = "before from"
+    category = q.get("category") or None
+    if category is not None and category not in CATEGORIES:
+        errors["category"] = "unknown category (see GET /api/categories)"
+    area_id = None
+    raw_area = q.get("area")
+    if raw_area:
+        if not raw_area.isdigit() or not 0 < int(raw_area) < 2**63:
+            errors["area"] = "an area id"
+        else:
+            area_id = int(raw_area)
+            async with runtime.pool.acquire() as conn:
+                if not await export_db.area_exists(conn, area_id):
+                    errors["area"] = "no such area"
+    if errors:
+        raise invalid(errors)
+    params = {"start": start, "end": end, "area_id": area_id, "category": category}
+    if fmt == "csv":
+        return StreamingResponse(
+            _csv(runtime, params),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="warga-reports.csv"'},
+        )
+    return StreamingResponse(_geojson(runtime, params), media_type="application/geo+json")
+
+
+async def _rows(runtime: Any, params: dict[str, Any]) -> AsyncIterator[list[Any]]:
+    """Batches of rows from the cursor; the connection is held only while the response streams."""
+    async with runtime.pool.acquire() as conn, conn.transaction(readonly=True):
+        batch = []
+        async for row in export_db.public_reports(conn, **params):
+            batch.append(row)
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+async def _csv(runtime: Any, params: dict[str, Any]) -> AsyncIterator[bytes]:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    yield out.getvalue().encode()
+    async for batch in _rows(runtime, params):
+        out.seek(0)
+        out.truncate()
+        for r in batch:
+            writer.writerow([_csv_value(r, column) for column in _CSV_KEYS])
+        yield out.getvalue().encode()
+
+
+def _csv_value(row: Any, key: str) -> Any:
+    value = row[key]
+    # A cell starting with = + - @ is a formula to spreadsheets: quote it so opening the file runs nothing.
+    if key == "text" and isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def feature(r: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": r["id"],
+        "geometry": {"type": "Point", "coordinates": [r["pub_lon"], r["pub_lat"]]},
+        "properties": {
+            "category": r["category"],
+            "status": r["status"],
+            "text": r["text"],
+            "area_id": r["area_id"],
+            "area_name": r["area_name"],
+            "votes": r["vote_count"],
+            "comments": r["comment_count"],
+            "created_at": r["created_at"],
+            "updated_at": r["updated_at"],
+        },
+    }
+
+
+async def _geojson(runtime: Any, params: dict[str, Any]) -> AsyncIterator[bytes]:
+    yield b'{"type":"FeatureCollection","features":['
+    first = True
+    async for batch in _rows(runtime, params):
+        parts = [json.dumps(feature(r), ensure_ascii=False) for r in batch]
+        yield (("" if first else ",") + ",".join(parts)).encode()
+        first = False
+    yield b"]}"

@@ -1,0 +1,405 @@
+"""Open311 GeoReport v2 (docs/open311.md) under /open311/v2: discovery, services, creating and reading
+service requests. Categories are services; a request is a post, created through the app's own pipeline
+(feed.posts.publish: limits, photos, spam holds, privacy, routing, the outbox event) as the API key's account.
+Only public reports and public (possibly fuzzed) positions are ever shown."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from db import apikeys as apikeys_db
+from db import open311 as open311_db
+from db import users as users_db
+from feed import posts
+from feed.auth import User, hash_password
+from feed.categories import CATEGORIES
+from feed.errors import ApiError
+from feed.open311_xml import FORMATS, render
+
+JAKARTA = ZoneInfo("Asia/Jakarta")
+WINDOW = timedelta(days=90)  # the spec's default and largest date range
+MAX_RESULTS = 1000  # the spec's cap per answer
+SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-28T00:00:00+07:00"
+_FIELDS = {
+    "api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id",
+    "description", "email", "first_name", "last_name", "phone", "device_id", "account_id", "media_url",
+}  # fmt: skip
+
+
+class Open311Error(Exception):
+    """The spec's error: a list of {code, description} with the HTTP status."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+Handler = Callable[[Request, str], Awaitable[Response]]
+
+
+def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """The path's `.json`/`.xml` picks the format of the answer, errors included."""
+
+    async def run(request: Request) -> Response:
+        fmt = request.path_params.get("fmt", "")
+        try:
+            if fmt not in FORMATS:
+                fmt = "json"
+                raise Open311Error(404, "Unknown format: use .json or .xml.")
+            return await handler(request, fmt)
+        except Open311Error as exc:
+            return _error(fmt, exc.status, exc.description)
+        except ApiError as exc:  # from the shared pipeline (rate limits, photos): same status, spec shape
+            return _error(fmt, exc.status, exc.message, exc.headers)
+        finally:
+            await request.close()
+
+    return run
+
+
+def _error(fmt: str, status: int, description: str, headers: dict[str, str] | None = None) -> Response:
+    response = render(fmt, "errors", [{"code": status, "description": description}], status)
+    response.headers.update(headers or {})
+    return response
+
+
+def local(moment: datetime | None) -> str | None:
+    """ISO 8601 with the Asia/Jakarta offset (+07:00), as Open311 clients show it."""
+    return None if moment is None else moment.astimezone(JAKARTA).isoformat(timespec="seconds")
+
+
+# --- Discovery and services ------------------------------------------------------------------------
+@endpoint
+async def discovery(request: Request, fmt: str) -> Response:
+    base = str(request.base_url).rstrip("/") + "/open311/v2/"
+    body = {
+        "changeset": CHANGESET,
+        "contact": "See the warga instance's operators.",
+        "key_service": "Ask the operators for an API key (warga apikey create).",
+        "endpoints": [
+            {
+                "specification": SPEC_URL,
+                "url": base,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }
+    return render(fmt, "discovery", body)
+
+
+def service_json(code: str, sensitive: tuple[str, ...]) -> dict[str, Any]:
+    name_id, name_en = CATEGORIES[code]
+    note = " Its public position is moved up to a few hundred metres." if code in sensitive else ""
+    return {
+        "service_code": code,
+        "service_name": name_en,
+        "description": f"{name_en} ({name_id}).{note}",
+        "metadata": False,  # no category asks extra questions (attributes) yet
+        "type": "realtime",
+        "keywords": name_id.lower(),
+        "group": "warga",
+    }
+
+
+@endpoint
+async def services(request: Request, fmt: str) -> Response:
+    sensitive = request.app.state.runtime.settings.sensitive_categories
+    return render(fmt, "services", [service_json(code, sensitive) for code in CATEGORIES])
+
+
+@endpoint
+async def service_definition(request: Request, fmt: str) -> Response:
+    code = request.path_params["service_code"]
+    if code not in CATEGORIES:
+        raise Open311Error(404, f"No service {code!r}; see services.{fmt}.")
+    return render(fmt, "service_definition", {"service_code": code, "attributes": []})
+
+
+# --- Creating a request --------------------------------------------------------------------------------
+async def _account(request: Request, key: str | None) -> User:
+    if not key:
+        raise Open311Error(403, "api_key is required.")
+    async with request.app.state.runtime.pool.acquire() as conn:
+        row = await apikeys_db.user_for_key(conn, key_digest(key))
+    if row is None:
+        raise Open311Error(403, "api_key is not valid.")
+    user = User.from_row(row)
+    if user.suspended:
+        raise Open311Error(403, "The account of this api_key is suspended.")
+    return user
+
+
+def key_digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode()).digest()
+
+
+async def new_api_key(conn: Any, name: str, handle: str | None) -> tuple[int, str, str]:
+    """`warga apikey create`: a key for the account `handle`, or for a new service account named after
+    the key (no usable password). Returns (key id, the key, the account's handle); only the hash is kept."""
+    if handle is not None:
+        row = await users_db.by_handle_with_hash(conn, handle)
+        if row is None:
+            raise LookupError(f"no account {handle!r}")
+    else:
+        slug = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")[:26] or "client"
+        handle = f"api.{slug}"
+        row = await users_db.create(conn, handle, hash_password(secrets.token_urlsafe(32)), "citizen")
+        if row is None:
+            raise LookupError(f"handle {handle!r} is taken: pass --handle")
+    key = "w311_" + secrets.token_urlsafe(32)
+    key_id = await apikeys_db.create(conn, key_digest(key), name, row["id"])
+    return key_id, key, row["handle"]
+
+
+async def _read_form(request: Request) -> tuple[dict[str, str], list[UploadFile]]:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise Open311Error(400, "Send application/x-www-form-urlencoded (or multipart/form-data with media).")
+    try:
+        form = await request.form(max_files=1, max_fields=60, max_part_size=16 * 1024)
+    except HTTPException as exc:
+        raise Open311Error(400, f"Malformed form: {exc.detail}") from None
+    data: dict[str, str] = {}
+    uploads: list[UploadFile] = []
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            if key != "media":
+                raise Open311Error(400, f"{key}: only media may be a file.")
+            uploads.append(value)
+        elif key in data:
+            raise Open311Error(400, f"{key} is given more than once.")
+        else:
+            data[key] = value
+    return data, uploads
+
+
+def _coordinate(data: dict[str, str], name: str, bound: float) -> float:
+    try:
+        value = float(data[name])
+    except ValueError:
+        raise Open311Error(400, f"{name} must be a number.") from None
+    if not math.isfinite(value) or not -bound <= value <= bound:
+        raise Open311Error(400, f"{name} must be between {-bound} and {bound}.")
+    return value
+
+
+def validate_request(data: dict[str, str]) -> posts.NewPost:
+    for key in data:
+        if key not in _FIELDS and not (key.startswith("attribute[") and key.endswith("]")):
+            raise Open311Error(400, f"Unknown field {key}.")
+    code = data.get("service_code", "")
+    if code not in CATEGORIES:
+        raise Open311Error(400, f"service_code {code!r} is not a service; see services.json.")
+    attributes = [k for k in data if k.startswith("attribute[")]
+    if attributes:  # no service defines attributes (metadata false)
+        raise Open311Error(400, f"{attributes[0]} is not an attribute of {code}.")
+    if "lat" not in data or "long" not in data:
+        if data.get("address_string"):
+            raise Open311Error(400, "address_string alone is not supported (no geocoder): send lat and long.")
+        raise Open311Error(400, "lat and long are required.")
+    lat = _coordinate(data, "lat", 90)
+    lon = _coordinate(data, "long", 180)
+    description = data.get("description", "").strip()
+    if not description:
+        raise Open311Error(400, "description is required.")
+    if len(description) > posts.MAX_TEXT:
+        raise Open311Error(400, f"description is over {posts.MAX_TEXT} characters.")
+    return posts.NewPost(description, code, lat, lon)
+
+
+async def apikey_command(conn: Any, args: dict[str, Any], out: Callable[[str], Any]) -> int:
+    """`warga apikey create NAME [--handle H] | list | revoke ID` (warga/cli.py); returns the exit code."""
+    action = args["apikey"]
+    if action == "create":
+        try:
+            key_id, key, handle = await new_api_key(conn, args["name"], args.get("handle"))
+        except LookupError as exc:
+            out(f"warga: {exc}")
+            return 1
+        out(f"warga: API key {key_id} ({args['name']}) acts as {handle}; it is shown only now:")
+        out(key)
+    elif action == "list":
+        for r in await apikeys_db.list_all(conn):
+            state = f"revoked {r['revoked_at'].isoformat()}" if r["revoked_at"] else "active"
+            out(f"{r['id']}\t{r['name']}\t{r['handle']}\t{r['created_at'].isoformat()}\t{state}")
+    elif not await apikeys_db.revoke(conn, args["id"]):
+        out(f"warga: no active API key {args['id']}")
+        return 1
+    else:
+        out(f"warga: API key {args['id']} revoked")
+    return 0
+
+
+@endpoint
+async def create_request(request: Request, fmt: str) -> Response:
+    data, uploads = await _read_form(request)
+    user = await _account(request, data.get("api_key"))
+    new = validate_request(data)
+    # Contact fields (email, names, phone, device_id, account_id) are accepted and not stored: the report
+    # belongs to the key's account, and warga keeps no personal data it does not need.
+    runtime = request.app.state.runtime
+    answer = await posts.publish(request, runtime, user, new, uploads)
+    body = json.loads(bytes(answer.body))
+    if answer.status_code == 202:  # held for review: not public yet, so only a token
+        item: dict[str, Any] = {"token": str(body["id"]), "service_notice": body.get("message", "")}
+    else:
+        item = {"service_request_id": str(body["id"]), "service_notice": "", "account_id": str(user.id)}
+    return render(fmt, "service_requests", [item], 201 if answer.status_code == 201 else 202)
+
+
+# --- Reading requests ----------------------------------------------------------------------------------
+def request_json(row: Any, storage: Any, base_url: str) -> dict[str, Any]:
+    closed = row["status"] in open311_db.CLOSED
+    photos = row["photos"] or []
+    media = urljoin(base_url, storage.url(photos[0]["variants"]["display"]["key"])) if photos else None
+    _name_id, name_en = CATEGORIES.get(row["category"], (row["category"], row["category"]))
+    item: dict[str, Any] = {
+        "service_request_id": str(row["id"]),
+        "status": "closed" if closed else "open",
+        "status_notes": row["status_note"] or (row["status"] if row["status"] != "open" else None),
+        "service_name": name_en,
+        "service_code": row["category"],
+        "description": row["text"],
+        "agency_responsible": row["area_name"],
+        "service_notice": None,
+        "requested_datetime": local(row["created_ts"]),
+        "updated_datetime": local(row["updated_ts"]),
+        "expected_datetime": None if closed else local(row["resolve_due_at"]),
+        "lat": row["pub_lat"],
+        "long": row["pub_lon"],
+        "media_url": media,
+    }
+    return item
+
+
+def _ids(raw: str) -> list[int]:
+    ids = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part.isdigit() or not 0 < int(part) < 2**63:
+            raise Open311Error(400, f"service_request_id {part!r} is not a request id.")
+        ids.append(int(part))
+    if len(ids) > MAX_RESULTS:
+        raise Open311Error(400, f"At most {MAX_RESULTS} service_request_id values.")
+    return ids
+
+
+def _date(raw: str | None, name: str) -> datetime | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, f"{name} must be an ISO 8601 date-time.") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=JAKARTA)
+
+
+def _int(raw: str | None, name: str, default: int, high: int) -> int:
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= high:
+        raise Open311Error(400, f"{name} must be a whole number from 1 to {high}.")
+    return int(raw)
+
+
+def window(start: datetime | None, end: datetime | None, now: datetime) -> tuple[datetime, datetime]:
+    """The spec: no dates = the last 90 days; a range may not be over 90 days."""
+    if start is None and end is None:
+        return now - WINDOW, now
+    if start is None:
+        assert end is not None
+        return end - WINDOW, end
+    if end is None:
+        end = min(start + WINDOW, max(now, start))
+    if end < start:
+        raise Open311Error(400, "end_date is before start_date.")
+    if end - start > WINDOW:
+        raise Open311Error(400, "The date range is over 90 days.")
+    return start, end
+
+
+@endpoint
+async def list_requests(request: Request, fmt: str) -> Response:
+    runtime = request.app.state.runtime
+    q = request.query_params
+    base = str(request.base_url)
+    async with runtime.pool.acquire() as conn:
+        if q.get("service_request_id"):  # the spec: overrides every other parameter
+            rows = await open311_db.by_ids(conn, _ids(q["service_request_id"]))
+        else:
+            codes = None
+            if q.get("service_code"):
+                codes = [c.strip() for c in q["service_code"].split(",")]
+                unknown = [c for c in codes if c not in CATEGORIES]
+                if unknown:
+                    raise Open311Error(400, f"service_code {unknown[0]!r} is not a service.")
+            closed: bool | None = None
+            if q.get("status"):
+                wanted = {s.strip() for s in q["status"].split(",")}
+                if not wanted <= {"open", "closed"}:
+                    raise Open311Error(400, "status must be open or closed.")
+                closed = None if len(wanted) == 2 else "closed" in wanted
+            start, end = window(
+                _date(q.get("start_date"), "start_date"),
+                _date(q.get("end_date"), "end_date"),
+                datetime.now(UTC),
+            )
+            page = _int(q.get("page"), "page", 1, 1_000_000)
+            size = _int(q.get("page_size"), "page_size", MAX_RESULTS, MAX_RESULTS)
+            rows = await open311_db.search(
+                conn,
+                categories=codes,
+                start=start,
+                end=end,
+                closed=closed,
+                limit=size,
+                offset=(page - 1) * size,
+            )
+    return render(fmt, "service_requests", [request_json(r, runtime.storage, base) for r in rows])
+
+
+def _path_id(request: Request, name: str) -> int:
+    raw = request.path_params[name]
+    if not raw.isdigit() or not 0 < int(raw) < 2**63:
+        raise Open311Error(404, f"No service request {raw!r}.")
+    return int(raw)
+
+
+@endpoint
+async def get_request(request: Request, fmt: str) -> Response:
+    runtime = request.app.state.runtime
+    post_id = _path_id(request, "id")
+    async with runtime.pool.acquire() as conn:
+        rows = await open311_db.by_ids(conn, [post_id])
+    if not rows:
+        raise Open311Error(404, f"No service request {post_id}.")
+    return render(fmt, "service_requests", [request_json(rows[0], runtime.storage, str(request.base_url))])
+
+
+@endpoint
+async def get_token(request: Request, fmt: str) -> Response:
+    """A token is the id of a request that was held for review: it maps to the request once public."""
+    post_id = _path_id(request, "token")
+    async with request.app.state.runtime.pool.acquire() as conn:
+        public = await open311_db.visible_id(conn, post_id)
+    if not public:
+        raise Open311Error(404, "No public service request for this token (yet).")
+    return render(fmt, "service_requests", [{"service_request_id": str(post_id), "token": str(post_id)}])

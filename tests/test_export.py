@@ -1,0 +1,143 @@
+"""GET /api/export: public reports as GeoJSON or CSV, streamed from a server-side cursor in chunks; hidden,
+held and deleted reports never appear, sensitive ones only at their public (fuzzed) position."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from feed import export
+from tests.conftest import MakeUser
+from tests.officials_helpers import IN_L1, IN_L3, World, make_world, post_at
+from warga.runtime import Runtime
+
+
+@pytest.fixture
+async def world(runtime: Runtime, make_user: MakeUser) -> World:
+    return await make_world(runtime, make_user)
+
+
+async def features(client: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:
+    r = await client.get("/api/export", params={"format": "geojson", **params})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/geo+json")
+    body = json.loads(r.content)
+    assert body["type"] == "FeatureCollection"
+    for f in body["features"]:
+        assert f["type"] == "Feature" and f["geometry"]["type"] == "Point"
+        assert len(f["geometry"]["coordinates"]) == 2
+    found: list[dict[str, Any]] = body["features"]
+    return found
+
+
+async def test_geojson_has_public_reports_only_at_public_positions(
+    client: httpx.AsyncClient, world: World, runtime: Runtime
+) -> None:
+    flood = await post_at(client, world.citizen, IN_L1)
+    crime = await post_at(client, world.citizen, IN_L1, category="crime")
+    hidden = await post_at(client, world.citizen, IN_L3, category="garbage")
+    r = await client.post(
+        f"/api/posts/{hidden['id']}/hide", json={"reason": "spam"}, headers=world.admin.headers
+    )
+    assert r.status_code == 200, r.text
+    deleted = await post_at(client, world.citizen, IN_L3)
+    assert (
+        await client.delete(f"/api/posts/{deleted['id']}", headers=world.citizen.headers)
+    ).status_code == 204
+    got = await features(client)
+    assert [f["id"] for f in got] == [flood["id"], crime["id"]]
+    assert got[0]["geometry"]["coordinates"] == [IN_L1[1], IN_L1[0]]
+    # Crime is sensitive: the export has the public position (as the feed shows it), not the truth.
+    assert got[1]["geometry"]["coordinates"] == [crime["lon"], crime["lat"]]
+    assert got[1]["geometry"]["coordinates"] != [IN_L1[1], IN_L1[0]]
+    assert got[0]["properties"]["area_name"] == "L1" and got[0]["properties"]["category"] == "flood"
+    # Filters: category, area (with its sub-areas), time.
+    assert [f["id"] for f in await features(client, category="crime")] == [crime["id"]]
+    assert len(await features(client, area=world.area["C1"])) == 2
+    assert await features(client, area=world.area["L3"]) == []
+    assert await features(client, **{"from": "2999-01-01"}) == []
+    assert len(await features(client, to="2999-01-01T00:00:00Z")) == 2
+
+
+async def test_csv_header_and_rows(client: httpx.AsyncClient, world: World) -> None:
+    flood = await post_at(client, world.citizen, IN_L1)
+    r = await client.get("/api/export", params={"format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert rows[0] == export.CSV_COLUMNS
+    assert rows[1][:3] == [str(flood["id"]), "flood", "open"] and rows[1][6] == "L1"
+    assert len(rows) == 2
+
+
+async def test_bad_parameters_are_422(client: httpx.AsyncClient, world: World) -> None:
+    for params, field in (
+        ({"format": "xlsx"}, "format"),
+        ({"from": "kemarin"}, "from"),
+        ({"from": "2026-02-01", "to": "2026-01-01"}, "to"),
+        ({"category": "volcano"}, "category"),
+        ({"area": "x"}, "area"),
+        ({"area": "999999"}, "area"),
+    ):
+        r = await client.get("/api/export", params=params)
+        assert r.status_code == 422, params
+        assert field in r.json()["error"]["fields"]
+
+
+async def test_export_streams_in_chunks(app: Any, runtime: Runtime, world: World) -> None:
+    # More rows than one batch: the body must arrive as several chunks, not one buffered blob.
+    rows = export.BATCH * 3 + 5
+    async with runtime.pool.acquire() as conn:
+        await conn.execute(
+            """INSERT INTO posts (author_id, text, category, lat, lon, pub_lat, pub_lon, cell9, cell7)
+               SELECT $1, 'banjir ' || g, 'flood', $2, $3, $2, $3, 0, 0 FROM generate_series(1, $4) g""",
+            world.citizen.id,
+            IN_L1[0],
+            IN_L1[1],
+            rows,
+        )
+    for fmt in ("csv", "geojson"):
+        status, chunks = await asgi_get(app, "/api/export", f"format={fmt}")
+        assert status == 200
+        assert len(chunks) >= 4, fmt  # header/opening + one per batch of 200 rows: sent as produced
+        body = b"".join(chunks)
+        if fmt == "csv":
+            assert len(list(csv.reader(io.StringIO(body.decode())))) == rows + 1
+        else:
+            assert len(json.loads(body)["features"]) == rows
+
+
+async def asgi_get(app: Any, path: str, query: str) -> tuple[int, list[bytes]]:
+    """Call the ASGI app directly and keep every body message it sends (httpx's test transport would join
+    them into one), so the test sees how the response is produced."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+        "headers": [(b"host", b"testserver")], "client": ("127.0.0.1", 1), "server": ("testserver", 80),
+    }  # fmt: skip
+    chunks: list[bytes] = []
+    status = 0
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # never disconnects
+        return {}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body" and message.get("body"):
+            chunks.append(message["body"])
+
+    await app(scope, receive, send)
+    return status, chunks

@@ -1,0 +1,282 @@
+"""Open311 GeoReport v2: every endpoint in JSON and XML (parsed, with the spec's element names), API keys,
+the spec's errors, and a round trip: created through Open311 -> in the feed and pushed live -> resolved by
+an official with proof -> shown closed with its notes."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from feed import open311
+from tests.conftest import MakeUser
+from tests.officials_helpers import IN_L1, World, away, controlled_clock, make_world, resolve
+from tests.photo_samples import phone_jpeg
+from tests.realtime_client import WsClient, ws_url
+from warga.runtime import Runtime
+
+V2 = "/open311/v2"
+REQUEST_FIELDS = (
+    "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
+    "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
+    "lat", "long", "media_url",
+)  # fmt: skip
+
+
+@pytest.fixture
+async def world(runtime: Runtime, make_user: MakeUser) -> AsyncIterator[World]:
+    async with controlled_clock(runtime):
+        yield await make_world(runtime, make_user)
+
+
+@pytest.fixture
+async def api_key(runtime: Runtime, world: World) -> str:
+    async with runtime.pool.acquire() as conn:
+        _, key, handle = await open311.new_api_key(conn, "city crm", world.citizen.handle)
+    assert handle == world.citizen.handle
+    return key
+
+
+def xml(r: httpx.Response) -> ET.Element:
+    assert r.headers["content-type"].startswith("text/xml")
+    assert r.content.startswith(b'<?xml version="1.0" encoding="utf-8"?>')
+    return ET.fromstring(r.content)  # noqa: S314 -- our own server's answer; raises if not well-formed
+
+
+def form(key: str | None, **fields: Any) -> dict[str, str]:
+    data = {"service_code": "flood", "lat": str(IN_L1[0]), "long": str(IN_L1[1]), "description": "banjir"}
+    if key is not None:
+        data["api_key"] = key
+    data.update({k: str(v) for k, v in fields.items()})
+    return data
+
+
+async def create(client: httpx.AsyncClient, key: str, fmt: str = "json", **fields: Any) -> str:
+    r = await client.post(f"{V2}/requests.{fmt}", data=form(key, **fields))
+    assert r.status_code == 201, r.text
+    if fmt == "xml":
+        request = xml(r).find("request")
+        assert request is not None
+        sid = request.findtext("service_request_id")
+        assert sid is not None
+        return sid
+    item = r.json()[0]
+    assert set(item) == {"service_request_id", "service_notice", "account_id"}
+    return str(item["service_request_id"])
+
+
+# --- Discovery and services ----------------------------------------------------------------------------
+async def test_discovery_and_services_in_both_formats(client: httpx.AsyncClient) -> None:
+    r = await client.get(f"{V2}/discovery.json")
+    assert r.status_code == 200
+    endpoint = r.json()["endpoints"][0]
+    assert endpoint["url"] == "http://testserver/open311/v2/" and "text/xml" in endpoint["formats"]
+    root = xml(await client.get(f"{V2}/discovery.xml"))
+    assert root.tag == "discovery"
+    assert [f.text for f in root.iterfind("endpoints/endpoint/formats/format")] == [
+        "application/json",
+        "text/xml",
+    ]
+    services = (await client.get(f"{V2}/services.json")).json()
+    assert {s["service_code"] for s in services} >= {"flood", "crime", "garbage"}
+    flood = next(s for s in services if s["service_code"] == "flood")
+    assert flood["service_name"] == "Flood" and flood["metadata"] is False and flood["type"] == "realtime"
+    root = xml(await client.get(f"{V2}/services.xml"))
+    assert root.tag == "services"
+    codes = [s.findtext("service_code") for s in root.iterfind("service")]
+    assert codes == [s["service_code"] for s in services]
+    assert root.find("service/metadata") is not None and root.findtext("service/metadata") == "false"
+    r = await client.get(f"{V2}/services/flood.json")
+    assert r.json() == {"service_code": "flood", "attributes": []}
+    root = xml(await client.get(f"{V2}/services/flood.xml"))
+    assert root.tag == "service_definition" and root.findtext("service_code") == "flood"
+    r = await client.get(f"{V2}/services/volcano.xml")
+    assert r.status_code == 404
+    assert xml(r).tag == "errors" and xml(r).findtext("error/code") == "404"
+    r = await client.get(f"{V2}/services.yaml")
+    assert r.status_code == 404 and r.json()[0]["code"] == 404
+
+
+# --- API keys -----------------------------------------------------------------------------------------
+async def test_api_key_command_create_list_revoke(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    lines: list[str] = []
+    async with runtime.pool.acquire() as conn:
+        assert (
+            await open311.apikey_command(conn, {"apikey": "create", "name": "Qlue bridge"}, lines.append) == 0
+        )
+        key = lines[-1]
+        assert key.startswith("w311_") and "api.qlue_bridge" in lines[-2]
+        stored = await conn.fetchval("SELECT key_hash FROM api_keys")
+        assert bytes(stored) == open311.key_digest(key)  # only the hash is kept
+        assert await open311.apikey_command(conn, {"apikey": "list"}, lines.append) == 0
+        assert "Qlue bridge" in lines[-1] and lines[-1].endswith("active")
+    assert (await client.post(f"{V2}/requests.json", data=form(key))).status_code == 201
+    async with runtime.pool.acquire() as conn:
+        key_id = await conn.fetchval("SELECT id FROM api_keys")
+        assert await open311.apikey_command(conn, {"apikey": "revoke", "id": key_id}, lines.append) == 0
+        assert await open311.apikey_command(conn, {"apikey": "revoke", "id": key_id}, lines.append) == 1
+        no_account = {"apikey": "create", "name": "x", "handle": "nobody_here"}
+        assert await open311.apikey_command(conn, no_account, lines.append) == 1
+    r = await client.post(f"{V2}/requests.json", data=form(key))
+    assert r.status_code == 403 and r.json() == [{"code": 403, "description": "api_key is not valid."}]
+
+
+# --- Bad input -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+async def test_bad_requests_get_the_spec_errors(client: httpx.AsyncClient, api_key: str, fmt: str) -> None:
+    url = f"{V2}/requests.{fmt}"
+
+    def errors(r: httpx.Response) -> list[tuple[int, str]]:
+        if fmt == "xml":
+            root = xml(r)
+            assert root.tag == "errors"
+            return [(int(e.findtext("code") or 0), e.findtext("description") or "") for e in root]
+        return [(e["code"], e["description"]) for e in r.json()]
+
+    cases: list[tuple[dict[str, str], int, str]] = [
+        (form(None), 403, "api_key"),
+        (form("wrong"), 403, "api_key"),
+        (form(api_key, service_code="volcano"), 400, "service_code"),
+        (form(api_key, lat=200), 400, "lat"),
+        (form(api_key, long="east"), 400, "long"),
+        (form(api_key, description=" "), 400, "description"),
+        (form(api_key, **{"attribute[depth]": "knee"}), 400, "attribute[depth]"),
+        (form(api_key, foo="bar"), 400, "foo"),
+    ]
+    for data, status, word in cases:
+        r = await client.post(url, data=data)
+        assert r.status_code == status, (data, r.text)
+        [(code, description)] = errors(r)
+        assert code == status and word in description, description
+    no_position = form(api_key, address_string="Jl. Thamrin 1")
+    del no_position["lat"], no_position["long"]
+    r = await client.post(url, data=no_position)
+    assert r.status_code == 400 and "geocoder" in errors(r)[0][1]
+    r = await client.post(url, json=form(api_key))
+    assert r.status_code == 400
+    now = datetime.now(UTC)
+    for params, word in (
+        ({"start_date": now.isoformat(), "end_date": (now - timedelta(days=1)).isoformat()}, "before"),
+        ({"start_date": (now - timedelta(days=91)).isoformat(), "end_date": now.isoformat()}, "90 days"),
+        ({"start_date": "yesterday"}, "start_date"),
+        ({"status": "pending"}, "status"),
+        ({"service_code": "flood,volcano"}, "volcano"),
+        ({"service_request_id": "1,x"}, "service_request_id"),
+        ({"page_size": "1001"}, "page_size"),
+    ):
+        r = await client.get(url, params=params)
+        assert r.status_code == 400, params
+        assert word in errors(r)[0][1]
+    for path in ("requests/999999", "requests/abc", "tokens/999999"):
+        r = await client.get(f"{V2}/{path}.{fmt}")
+        assert r.status_code == 404 and errors(r)[0][0] == 404
+
+
+# --- Reading -------------------------------------------------------------------------------------------
+async def test_requests_in_both_formats_with_filters(
+    client: httpx.AsyncClient, api_key: str, world: World, runtime: Runtime
+) -> None:
+    flood = await create(client, api_key, description="air <naik> & deras")
+    crime = await create(client, api_key, "xml", service_code="crime", description="jambret")
+    r = await client.get(f"{V2}/requests.json")
+    items = r.json()
+    assert [i["service_request_id"] for i in items] == [crime, flood]  # newest first
+    item = items[1]
+    assert set(item) == set(REQUEST_FIELDS)
+    assert item["status"] == "open" and item["agency_responsible"] == "L1"
+    assert item["description"] == "air <naik> & deras" and item["media_url"] is None
+    assert item["requested_datetime"].endswith("+07:00") and item["expected_datetime"].endswith("+07:00")
+    assert datetime.fromisoformat(item["expected_datetime"]) > datetime.fromisoformat(
+        item["requested_datetime"]
+    )
+    # Crime is sensitive: Open311 shows the public (fuzzed) position, never the exact one.
+    fuzzed = items[0]
+    assert (fuzzed["lat"], fuzzed["long"]) != IN_L1
+    root = xml(await client.get(f"{V2}/requests.xml"))
+    assert root.tag == "service_requests"
+    requests = root.findall("request")
+    assert [q.findtext("service_request_id") for q in requests] == [crime, flood]
+    assert [c.tag for c in requests[1]] == list(REQUEST_FIELDS)
+    assert requests[1].findtext("description") == "air <naik> & deras"  # escaped, parsed back
+    assert requests[1].findtext("status") == "open"
+    # Filters.
+    only = await client.get(f"{V2}/requests.json", params={"service_code": "crime"})
+    assert [i["service_request_id"] for i in only.json()] == [crime]
+    ids = await client.get(
+        f"{V2}/requests.json", params={"service_request_id": f"{flood},{crime}", "status": "closed"}
+    )
+    assert [i["service_request_id"] for i in ids.json()] == [flood, crime]  # ids override the status filter
+    assert (await client.get(f"{V2}/requests.json", params={"status": "closed"})).json() == []
+    page = await client.get(f"{V2}/requests.json", params={"page": 2, "page_size": 1})
+    assert [i["service_request_id"] for i in page.json()] == [flood]
+    old = datetime.now(UTC) - timedelta(days=30)
+    window = {"start_date": (old - timedelta(days=1)).isoformat(), "end_date": old.isoformat()}
+    assert (await client.get(f"{V2}/requests.json", params=window)).json() == []
+    one = await client.get(f"{V2}/requests/{flood}.json")
+    assert one.json() == [item]
+    root = xml(await client.get(f"{V2}/requests/{flood}.xml"))
+    assert root.findtext("request/service_request_id") == flood
+    tok = await client.get(f"{V2}/tokens/{flood}.xml")
+    assert xml(tok).findtext("request/service_request_id") == flood
+    assert (await client.get(f"{V2}/tokens/{flood}.json")).json() == [
+        {"service_request_id": flood, "token": flood}
+    ]
+    # A hidden report is gone from Open311.
+    r = await client.post(f"/api/posts/{flood}/hide", json={"reason": "spam"}, headers=world.admin.headers)
+    assert r.status_code == 200, r.text
+    assert (await client.get(f"{V2}/requests/{flood}.json")).status_code == 404
+    assert [i["service_request_id"] for i in (await client.get(f"{V2}/requests.json")).json()] == [crime]
+
+
+async def test_media_upload_gives_an_absolute_media_url(client: httpx.AsyncClient, api_key: str) -> None:
+    files = {"media": ("photo.jpg", phone_jpeg(gps=None), "image/jpeg")}
+    r = await client.post(f"{V2}/requests.json", data=form(api_key), files=files)
+    assert r.status_code == 201, r.text
+    sid = r.json()[0]["service_request_id"]
+    item = (await client.get(f"{V2}/requests/{sid}.json")).json()[0]
+    assert item["media_url"].startswith("http://testserver/media/")
+    assert (await client.get(item["media_url"])).status_code == 200
+
+
+# --- Round trip ------------------------------------------------------------------------------------------
+async def test_round_trip_open311_to_feed_live_resolved_closed(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, api_key: str
+) -> None:
+    neighbour = await WsClient.open(ws_url(runtime))
+    try:
+        await neighbour.subscribe("n", IN_L1[0], IN_L1[1], 500)
+        sid = await create(client, api_key, description="got mampet")
+        while True:
+            message = await neighbour.recv()
+            if message["type"] == "event":
+                break
+        assert (message["event"], str(message["post"]["id"])) == ("post.created", sid)
+        assert message["post"]["author"]["handle"] == world.citizen.handle
+    finally:
+        await neighbour.close()
+    feed = await client.get("/api/feed", params={"lat": IN_L1[0], "lon": IN_L1[1], "radius_m": 500})
+    assert [str(p["id"]) for p in feed.json()["items"]] == [sid]
+    r = await resolve(client, world.lurah, int(sid), gps=away(IN_L1, 100), note="sudah dibersihkan")
+    assert r.status_code == 200, r.text
+    item = (await client.get(f"{V2}/requests/{sid}.json")).json()[0]
+    assert item["status"] == "closed" and item["status_notes"] == "sudah dibersihkan"
+    assert item["expected_datetime"] is None
+    root = xml(await client.get(f"{V2}/requests.xml", params={"status": "closed"}))
+    assert root.findtext("request/status") == "closed"
+    assert root.findtext("request/status_notes") == "sudah dibersihkan"
+
+
+def test_window_rules() -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    assert open311.window(None, None, now) == (now - timedelta(days=90), now)
+    start = now - timedelta(days=10)
+    assert open311.window(start, None, now) == (start, now)
+    with pytest.raises(open311.Open311Error):
+        open311.window(now, now - timedelta(seconds=1), now)
+    assert open311.local(now) == "2026-06-01T07:00:00+07:00"
