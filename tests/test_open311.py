@@ -17,6 +17,7 @@ from tests.conftest import MakeUser
 from tests.officials_helpers import IN_L1, World, away, controlled_clock, make_world, resolve
 from tests.photo_samples import phone_jpeg
 from tests.realtime_client import WsClient, ws_url
+from tests.trust_helpers import settings
 from warga.runtime import Runtime
 
 V2 = "/open311/v2"
@@ -280,3 +281,39 @@ def test_window_rules() -> None:
     with pytest.raises(open311.Open311Error):
         open311.window(now, now - timedelta(seconds=1), now)
     assert open311.local(now) == "2026-06-01T07:00:00+07:00"
+
+
+# --- Held reports and suspended accounts -------------------------------------------------------------
+async def test_held_report_answers_a_token_that_maps_once_released(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, api_key: str
+) -> None:
+    async with settings(runtime, spam_holds="on"):
+        links = "lihat http://a.example http://b.example http://c.example"
+        r = await client.post(f"{V2}/requests.xml", data=form(api_key, description=links))
+    assert r.status_code == 202, r.text
+    request = xml(r).find("request")
+    assert request is not None and request.findtext("service_request_id") is None
+    token = request.findtext("token")
+    assert token and "review" in (request.findtext("service_notice") or "")
+    assert (await client.get(f"{V2}/tokens/{token}.json")).status_code == 404  # not public yet
+    assert (await client.get(f"{V2}/requests/{token}.json")).status_code == 404
+    r = await client.post(
+        f"/api/moderation/queue/post/{token}",
+        json={"action": "restore", "reason": "real"},
+        headers=world.admin.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert (await client.get(f"{V2}/tokens/{token}.json")).json() == [
+        {"service_request_id": token, "token": token}
+    ]
+
+
+async def test_suspended_account_key_is_403(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, api_key: str
+) -> None:
+    async with runtime.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE users SET suspended_until = now() + interval '1 day' WHERE id = $1", world.citizen.id
+        )
+    r = await client.post(f"{V2}/requests.json", data=form(api_key))
+    assert r.status_code == 403 and "suspended" in r.json()[0]["description"]
