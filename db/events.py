@@ -45,7 +45,8 @@ async def append(
 
 async def after(conn: asyncpg.Connection, seq: int, limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT id, type, post_id, lat, lon, area_ids, payload
+        # created_at: the relay reports its lag (warga_relay_lag_seconds) from it.
+        """SELECT id, type, post_id, lat, lon, area_ids, payload, created_at
            FROM events WHERE id > $1 ORDER BY id LIMIT $2""",
         seq,
         limit,

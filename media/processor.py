@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import resource
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +22,7 @@ from typing import Any
 from media import pipeline
 from media.errors import PhotoRejected
 from media.photo import Limits, ProcessedPhoto, Variant
+from warga import metrics
 
 __all__ = ["PhotoProcessor", "PhotoRejected", "ProcessedPhoto", "Variant"]
 
@@ -101,6 +103,15 @@ class PhotoProcessor:
 
     async def process(self, data: bytes) -> ProcessedPhoto:
         """Validate and re-encode one photo in a worker; raises PhotoRejected (413/415/422) when refused."""
+        metrics.photo_queue.inc()  # waiting for a slot or in a worker: what an operator sees pile up
+        started = time.perf_counter()
+        try:
+            return await self._process(data)
+        finally:
+            metrics.photo_queue.dec()
+            metrics.photo_seconds.observe(time.perf_counter() - started)
+
+    async def _process(self, data: bytes) -> ProcessedPhoto:
         pipeline.check_size(data, self.limits)  # before shipping a 100 MB body to another process
         for attempt in (1, 2):
             # The retry runs alone in a one-off worker: the photo that broke the shared pool (maybe this

@@ -34,6 +34,7 @@ from realtime.broker import Broker
 from realtime.protocol import ProtocolError
 from realtime.session import Client, Sub, User
 from realtime.wire import Event
+from warga import metrics
 from warga.geo import bbox
 from warga.settings import Settings
 
@@ -126,6 +127,7 @@ class Gateway:
     async def _handle(self, conn: ServerConnection) -> None:
         client = Client(conn, _ip(conn))
         self._clients.add(client)
+        metrics.ws_open_sockets.inc()
         self._per_ip[client.ip] += 1
         try:
             async for raw in conn:
@@ -151,6 +153,7 @@ class Gateway:
     async def _forget(self, client: Client) -> None:
         client.closing = True
         self._clients.discard(client)
+        metrics.ws_open_sockets.dec()
         self._per_ip[client.ip] -= 1
         if self._per_ip[client.ip] <= 0:
             del self._per_ip[client.ip]
@@ -343,6 +346,8 @@ class Gateway:
             data = wire.ws_text_frame(wire.frame(sub_id, ev, tail))
             for transport in transports:
                 transport.write(data)
+            metrics.ws_events_delivered.inc(len(transports))
+        metrics.ws_queue_drops.inc(len(slow))
         for client in slow:
             self._close_slow(client)
 
@@ -351,6 +356,7 @@ class Gateway:
         if client.closing or conn.protocol.state is not OPEN:
             return
         if conn.transport.get_write_buffer_size() > self.settings.ws_queue_bytes:
+            metrics.ws_queue_drops.inc()
             self._close_slow(client)
             return
         conn.transport.write(wire.ws_text_frame(data))
@@ -361,6 +367,7 @@ class Gateway:
     def _close_slow(self, client: Client) -> None:
         if not client.closing:
             client.closing = True
+            metrics.ws_slow_closes.inc()
             self._spawn(client.conn.close(protocol.CLOSE_SLOW, "too slow: resume with since"))
 
     # -- gaps: a broker connection was lost; replay from PostgreSQL -------------------------------

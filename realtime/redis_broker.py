@@ -24,6 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from realtime.broker import Broker
+from warga import metrics
 
 log = logging.getLogger("warga.realtime.redis")
 
@@ -151,6 +152,7 @@ class RedisBroker(Broker):
                 wanted.discard(_name(message["channel"]))
             early.append(message)
         self.reconnects += 1
+        metrics.broker_reconnects.inc()
         self._on_gap()
         for message in early:
             self._on_message(message)

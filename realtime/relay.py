@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -22,6 +23,7 @@ from db import events as events_db
 from db.pool import connect
 from realtime import channels, wire
 from realtime.broker import Broker
+from warga import metrics
 
 log = logging.getLogger("warga.realtime.relay")
 
@@ -80,6 +82,9 @@ class Relay:
             rows = await events_db.after(conn, last, BATCH)
             if rows:
                 await self._broker.publish_many(_messages(rows))
+                # The batch's oldest event waited longest: that is how far behind the relay runs.
+                metrics.relay_lag_seconds.set((datetime.now(UTC) - rows[0]["created_at"]).total_seconds())
+                metrics.relay_published.inc(len(rows))
                 last = rows[-1]["id"]
                 await events_db.set_counter(conn, "published", last)
                 self.published = last

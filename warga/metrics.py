@@ -35,7 +35,7 @@ ws_events_delivered = Counter(
 )
 relay_lag_seconds = Gauge(
     "warga_relay_lag_seconds",
-    "Age of the newest event at the moment the relay published it.",
+    "Age of the oldest event in the relay's latest batch at the moment it was published.",
     registry=REGISTRY,
 )
 relay_published = Counter("warga_relay_published_total", "Events published by the relay.", registry=REGISTRY)
@@ -45,7 +45,7 @@ broker_reconnects = Counter(
 photo_queue = Gauge("warga_photo_queue", "Photos waiting for or in the processing pool.", registry=REGISTRY)
 photo_seconds = Histogram(
     "warga_photo_processing_seconds",
-    "Time to process one photo.",
+    "Time from a photo's submission to its result, waiting for a worker included.",
     registry=REGISTRY,
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
 )
