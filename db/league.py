@@ -87,8 +87,9 @@ WHERE $4::bigint IS NULL OR r.area_id = $4
 ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST, r.reports DESC, r.name, r.area_id""".format(
     ack="date_part('epoch', s.acknowledged_at - s.started_at)",
     resolve="date_part('epoch', s.resolved_at - s.started_at)",
-    decided="""(s.ended_at IS NOT NULL OR s.resolve_due_at <= $3
-                OR (s.acknowledged_at IS NULL AND s.ack_due_at <= $3))""",
+    # A clock ended by merging its post into another (migration 013) is no verdict on anyone: never decided.
+    decided="""(s.outcome IS DISTINCT FROM 'merged' AND (s.ended_at IS NOT NULL OR s.resolve_due_at <= $3
+                OR (s.acknowledged_at IS NULL AND s.ack_due_at <= $3)))""",
     on_time="(coalesce(s.acknowledged_at, s.ended_at) <= s.ack_due_at AND s.ended_at <= s.resolve_due_at)",
 )
 
