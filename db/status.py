@@ -100,7 +100,7 @@ async def acknowledge(conn: asyncpg.Connection, assignment_id: int, now: datetim
 
 
 async def end(conn: asyncpg.Connection, assignment_id: int, outcome: str, now: datetime) -> None:
-    """Close a clock: resolved (counts as acknowledged too), rejected or forwarded."""
+    """Close a clock: resolved (counts as acknowledged too), rejected, forwarded or merged."""
     await conn.execute(
         """UPDATE post_assignments
            SET ended_at = $3::timestamptz, outcome = $2::text,

@@ -6,6 +6,9 @@ fuzzed report is never located through suggestions. warga has no follow feature:
 voters and its reporter. A merge therefore carries the duplicate's voters over to the original (one vote per
 person), counts the duplicate's reporter as a voter of the original (their support, and so they hear of it),
 marks the duplicate status "merged" with merged_into, and announces `post.merged` to both posts' subscribers.
+The duplicate's running response clock ends with outcome "merged" (a timeline step says why): the original
+carries the report now, so the duplicate neither escalates nor turns overdue, and the league counts it as
+neither resolved nor late.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from starlette.responses import JSONResponse
 from db import duplicates as duplicates_db
 from db import moderation as moderation_db
 from db import posts as posts_db
+from db import status as status_db
 from db import votes as votes_db
 from feed.auth import require_user
 from feed.errors import ApiError, invalid, not_found
@@ -94,9 +98,36 @@ async def merge(request: Request) -> JSONResponse:
         await votes_db.add(conn, into, dup_row["author_id"])  # the reporter follows the original now
         count = await duplicates_db.move_votes(conn, post_id, into)
         await duplicates_db.mark_merged(conn, post_id, into)
+        await _stop_clock(conn, runtime, user.id, dup_row["status"], post_id, into, reason)
         await moderation_db.record(conn, user.id, "merge", "post", post_id, reason or f"merged into {into}")
         merged = {"merged": {"from": post_id, "into": into, "votes": count}}
         # Both posts' subscribers hear it: the duplicate's reporters and voters learn where it went.
         await emit(conn, runtime.storage, "post.merged", post_id, merged)
         body = await emit(conn, runtime.storage, "post.merged", into, merged)
     return JSONResponse({"post": body, **merged})
+
+
+async def _stop_clock(
+    conn: asyncpg.Connection,
+    runtime: Any,
+    actor_id: int,
+    was: str,
+    post_id: int,
+    into: int,
+    reason: str | None,
+) -> None:
+    """End the duplicate's running clock as "merged" and put the merge on its public timeline."""
+    now = runtime.clock()
+    clock = await status_db.running(conn, post_id)
+    if clock is not None:
+        await status_db.end(conn, clock["id"], "merged", now)
+    await status_db.add_step(
+        conn,
+        post_id=post_id,
+        kind="status",
+        actor_id=actor_id,
+        from_status=was,
+        status="merged",
+        now=now,
+        reason=reason or f"merged into {into}",
+    )

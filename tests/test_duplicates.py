@@ -7,9 +7,10 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import MakeUser
-from tests.officials_helpers import IN_L1, IN_L2, IN_L3, make_world
+from tests.officials_helpers import IN_L1, IN_L2, IN_L3, controlled_clock, make_world
 from tests.photo_samples import phone_jpeg
 from tests.trust_helpers import JAKARTA, authed, near, new_post, post, subscribe, until_post
+from warga import escalation
 from warga.geo import distance_m
 from warga.runtime import Runtime
 
@@ -115,3 +116,35 @@ async def test_officials_merge_only_in_their_areas(
     assert (
         distance_m(*IN_L1, *IN_L2) > 100
     )  # merging is the officials' call, not bound to the suggestion radius
+
+
+async def test_merging_stops_the_duplicates_clock(
+    client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+) -> None:
+    """The duplicate's clock ends "merged": no escalation, not overdue in the inbox, and the league counts it
+    as neither resolved nor decided (so neither within SLA nor late)."""
+    async with controlled_clock(runtime) as clock:
+        w = await make_world(runtime, make_user)
+        orig = await new_post(client, w.citizen, at=IN_L1, text="lampu mati")
+        dup = await new_post(client, w.citizen, at=IN_L1, text="lampu jalan mati")
+        clock.advance(minutes=30)
+        merged = await client.post(
+            f"/api/posts/{dup['id']}/merge", json={"into": orig["id"]}, headers=w.lurah.headers
+        )
+        assert merged.status_code == 200, merged.text
+        clocks = (await client.get(f"/api/posts/{dup['id']}/timeline")).json()
+        [dup_clock] = clocks["clocks"]
+        assert dup_clock["outcome"] == "merged" and dup_clock["resolved_at"] is None
+        assert [(s["kind"], s["status"]) for s in clocks["items"][1:]] == [("status", "merged")]
+        clock.advance(hours=3)  # past the 2 h acknowledge deadline: only the original escalates
+        assert await escalation.sweep(runtime) == 1
+        async with runtime.pool.acquire() as conn:
+            escalated = await conn.fetch("SELECT DISTINCT post_id FROM events WHERE type = 'post.escalated'")
+        assert [r["post_id"] for r in escalated] == [orig["id"]]
+        inbox = (await client.get("/api/officials/inbox?overdue=true", headers=w.lurah.headers)).json()
+        assert [i["post"]["id"] for i in inbox["items"]] == [orig["id"]]
+        league = (await client.get("/api/league", params={"level": "kelurahan"})).json()["items"]
+        [l1] = [row for row in league if row["area_id"] == w.area["L1"]]
+        # Two clocks started; only the original's (overdue, unacknowledged) is decided, and it is late.
+        assert (l1["clocks"], l1["decided"], l1["within_sla"], l1["resolved"]) == (2, 1, 0, 0)
+        assert l1["resolve_median_s"] is None
