@@ -3,6 +3,9 @@ moderation queue (flagged or held items)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 import asyncpg
 
 
@@ -67,15 +70,22 @@ async def resolve(conn: asyncpg.Connection, target_type: str, target_id: int, ou
 
 # The queue: every post or comment with pending flags, and every held post; newest activity first or most
 # flagged first. Deleted targets drop out; so do held posts already hidden (decided).
+# Paged by keyset over a snapshot: $1 as_of freezes the ordering (only flags made and holds placed by then
+# count towards an item's weight and time), so a flag arriving while a moderator pages cannot move an item
+# from a later page to an earlier one (a skip) or back (a repeat); a resolved item simply drops out, which a
+# keyset (unlike an offset) does not feel. New items appear on the next first page.
+# $2 limit; then the last item's keys, NULL on the first page: (at, kind, id) newest first, (weight, at,
+# kind, id) heaviest first. The weight is summed as
+# numeric: a float sum could round differently from one plan to the next and break the keyset's equality.
 _QUEUE = """
 WITH flagged AS (
-    SELECT target_type AS kind, target_id AS id, sum(weight) AS weight, count(*) AS flags,
+    SELECT target_type AS kind, target_id AS id, sum(weight::numeric) AS weight, count(*) AS flags,
            max(created_at) AS at
-    FROM flags WHERE outcome IS NULL GROUP BY target_type, target_id
+    FROM flags WHERE outcome IS NULL AND created_at <= $1 GROUP BY target_type, target_id
 ),
 held AS (
-    SELECT 'post'::text AS kind, id, 0::real AS weight, 0::bigint AS flags, held_at AS at
-    FROM posts WHERE held_at IS NOT NULL AND hidden_at IS NULL AND deleted_at IS NULL
+    SELECT 'post'::text AS kind, id, 0::numeric AS weight, 0::bigint AS flags, held_at AS at
+    FROM posts WHERE held_at IS NOT NULL AND held_at <= $1 AND hidden_at IS NULL AND deleted_at IS NULL
 ),
 items AS (
     SELECT kind, id, sum(weight) AS weight, sum(flags) AS flags, max(at) AS at
@@ -89,15 +99,40 @@ SELECT i.kind, i.id, i.weight, i.flags, i.at,
 FROM items i
 LEFT JOIN comments c ON i.kind = 'comment' AND c.id = i.id
 JOIN posts p ON p.id = CASE WHEN i.kind = 'post' THEN i.id ELSE c.post_id END
-WHERE p.deleted_at IS NULL AND (c.id IS NULL OR c.deleted_at IS NULL)
+WHERE p.deleted_at IS NULL AND (c.id IS NULL OR c.deleted_at IS NULL) AND ({after})
 ORDER BY {order}
-LIMIT $1 OFFSET $2
+LIMIT $2
 """
+# After the last item in each ordering (weight and time descending, then kind and id ascending).
+_NEWEST = (
+    "i.at DESC, i.kind, i.id",
+    "$5::bigint IS NULL OR i.at < $3 OR (i.at = $3 AND (i.kind, i.id) > ($4::text, $5::bigint))",
+)
+_FLAGS = (
+    "i.weight DESC, i.at DESC, i.kind, i.id",
+    """$6::bigint IS NULL OR i.weight < $3::numeric OR (i.weight = $3::numeric AND (i.at < $4
+       OR (i.at = $4 AND (i.kind, i.id) > ($5::text, $6::bigint))))""",
+)
 
 
-async def queue(conn: asyncpg.Connection, order: str, limit: int, offset: int) -> list[asyncpg.Record]:
-    by = "i.weight DESC, i.at DESC, i.kind, i.id" if order == "flags" else "i.at DESC, i.kind, i.id"
-    return await conn.fetch(_QUEUE.format(order=by), limit, offset)
+async def snapshot_time(conn: asyncpg.Connection) -> datetime:
+    """The database's clock: what a first page's snapshot is taken at (flags are stamped by it too)."""
+    value: datetime = await conn.fetchval("SELECT clock_timestamp()")
+    return value
+
+
+async def queue(
+    conn: asyncpg.Connection,
+    order: str,
+    limit: int,
+    as_of: datetime,
+    after: tuple[Decimal, datetime, str, int] | None,
+) -> list[asyncpg.Record]:
+    by, after_last = _FLAGS if order == "flags" else _NEWEST
+    sql = _QUEUE.format(order=by, after=after_last)
+    weight, at, kind, item_id = after if after is not None else (None, None, None, None)
+    keys = (weight, at, kind, item_id) if order == "flags" else (at, kind, item_id)
+    return await conn.fetch(sql, as_of, limit, *keys)
 
 
 async def of_target(conn: asyncpg.Connection, target_type: str, target_id: int) -> list[asyncpg.Record]:

@@ -21,12 +21,13 @@ from db import events as events_db
 from db import flags as flags_db
 from db import moderation as moderation_db
 from db import posts as posts_db
+from feed import queue_cursor
 from feed.auth import STAFF_ROLES, User, require_role
 from feed.errors import ApiError, invalid, not_found
 from feed.moderation import MAX_REASON
 from feed.parse import int_param, no_unknown, read_json, text_field
 from feed.posts import emit
-from feed.serialize import comment_json, decode_cursor, encode_cursor, iso, post_json
+from feed.serialize import comment_json, iso, post_json
 
 KINDS = ("post", "comment")
 ACTIONS = ("hide", "restore", "dismiss")
@@ -72,11 +73,11 @@ async def list_queue(request: Request) -> JSONResponse:
     if order not in ("newest", "flags"):
         raise invalid({"order": "newest or flags"})
     limit = int_param(request, "limit", 50, low=1, high=200)
-    # The cursor is the position in the ordering (a queue shrinks as it is worked: an item resolved while
-    # paging may shift a later one by a place, which the next refresh shows).
-    offset = (decode_cursor(request.query_params.get("cursor"), "cursor") or 1) - 1
+    # A keyset over a snapshot (db.flags.queue): paging while the queue is worked neither skips nor repeats.
+    cursor = queue_cursor.decode(request.query_params.get("cursor"))
     async with runtime.pool.acquire() as conn:
-        rows = await flags_db.queue(conn, order, limit + 1, offset)
+        as_of = cursor[0] if cursor else await flags_db.snapshot_time(conn)
+        rows = await flags_db.queue(conn, order, limit + 1, as_of, cursor[1] if cursor else None)
         items = []
         for row in rows[:limit]:
             item = _item_json(row)
@@ -97,7 +98,10 @@ async def list_queue(request: Request) -> JSONResponse:
                 if f["outcome"] is None
             ]
             items.append(item)
-    next_cursor = encode_cursor(offset + limit + 1) if len(rows) > limit else None
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = queue_cursor.encode(as_of, last["weight"], last["at"], last["kind"], last["id"])
     return JSONResponse({"items": items, "next": next_cursor})
 
 
