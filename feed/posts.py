@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,11 +19,12 @@ from db import areas as areas_db
 from db import events as events_db
 from db import moderation as moderation_db
 from db import photos as photos_db
+from db import post_details as post_details_db
 from db import posts as posts_db
 from db import votes as votes_db
 from feed import duplicates, idempotency, privacy, spam
 from feed.auth import User, current_user, require_user
-from feed.categories import CATEGORIES
+from feed.categories import CATEGORIES, BadAttribute, check_attributes
 from feed.errors import ApiError, invalid, not_found
 from feed.officials import route_new_post
 from feed.parse import no_unknown, number_field, path_id, read_json, text_field
@@ -33,7 +35,7 @@ from warga import geo
 
 MAX_TEXT = 2000
 MAX_PHOTOS = 4
-POST_FIELDS = {"text", "category", "lat", "lon", "location_from_photo"}
+POST_FIELDS = {"text", "category", "lat", "lon", "location_from_photo", "attributes"}
 _MAX_FORM_FIELD_BYTES = 16 * 1024  # a 2000-character text is at most 8000 bytes of UTF-8
 
 
@@ -43,6 +45,9 @@ class NewPost:
     category: str
     lat: float
     lon: float
+    attributes: dict[str, Any] = field(default_factory=dict)  # checked (feed.categories.check_attributes)
+    address: str | None = None  # as typed (Open311 address_string)
+    position_approximate: bool = False  # placed from the address (warga.geocode), not measured
 
 
 def public_position(
@@ -132,10 +137,31 @@ def validate_new_post(data: dict[str, Any]) -> NewPost:
     if not (from_photo and data.get("lat") is None and data.get("lon") is None):
         lat = number_field(data, "lat", errors, low=-90, high=90) or 0.0
         lon = number_field(data, "lon", errors, low=-180, high=180) or 0.0
+    attributes = _attributes(data.get("attributes"), category, errors)
     if errors:
         raise invalid(errors)
     assert isinstance(category, str)
-    return NewPost(text, category, lat, lon)
+    return NewPost(text, category, lat, lon, attributes)
+
+
+def _attributes(raw: Any, category: Any, errors: dict[str, str]) -> dict[str, Any]:
+    """Answers to the category's questions (GET /api/categories). Optional in the app; a client that sends
+    `attributes` knows the questions, so it must answer the required ones. Multipart sends it as JSON text."""
+    if raw is None or not isinstance(category, str) or category not in CATEGORIES:
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = None
+    if not isinstance(raw, dict):
+        errors["attributes"] = "must be an object of attribute code to answer"
+        return {}
+    try:
+        return check_attributes(category, raw)
+    except BadAttribute as exc:
+        errors[f"attributes.{exc.code}"] = exc.problem
+        return {}
 
 
 def _flag(value: Any, errors: dict[str, str]) -> bool:
@@ -338,6 +364,10 @@ async def _insert_post(
             geo.cell(pub_lat, pub_lon, geo.FINE_RES),
             geo.cell(pub_lat, pub_lon, geo.COARSE_RES),
         )
+    if new.attributes or new.address is not None or new.position_approximate:
+        await post_details_db.set_details(
+            conn, post_id, new.attributes, new.address, new.position_approximate
+        )
     # Routing by the EXACT position (not the public one): the area's officials own it from now.
     await route_new_post(conn, runtime.settings, post_id, new.lat, new.lon, new.category, runtime.clock())
     for position, (processed, variants) in enumerate(photos):
@@ -364,6 +394,8 @@ async def _insert_post(
         body["possible_duplicates"] = similar
     if privacy.is_fuzzed(row):
         body["exact"] = {"lat": new.lat, "lon": new.lon}
+    if new.position_approximate:
+        body["position_approximate"] = True
     if hold is not None:
         body["held"] = True
         body["message"] = spam.MESSAGE

@@ -50,6 +50,7 @@ def post_json(row: Mapping[str, Any], storage: Any) -> dict[str, Any]:
         "photos": [photo_json(p, storage) for p in row["photos"] or ()],
         "hidden": row["hidden_at"] is not None,
         "area_id": row["area_id"],
+        "attributes": row["attributes"],  # answers to the category's questions (feed/categories.py)
     }
 
 
