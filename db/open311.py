@@ -12,12 +12,14 @@ from db.posts import POST_COLUMNS
 
 # Public = what an anonymous reader may see: never deleted, hidden or held.
 _COLUMNS = f"""{POST_COLUMNS}, p.created_at AS created_ts, p.updated_at AS updated_ts,
-    a.name AS area_name,
+    p.address, p.position_approximate,
+    coalesce(ag.name, a.name) AS area_name,  -- the agency that owns the report, else its area
     (SELECT coalesce(s.note, s.reason) FROM post_steps s
      WHERE s.post_id = p.id AND s.kind IN ('status', 'reopened') ORDER BY s.id DESC LIMIT 1) AS status_note,
     (SELECT pa.resolve_due_at FROM post_assignments pa
      WHERE pa.post_id = p.id AND pa.ended_at IS NULL LIMIT 1) AS resolve_due_at"""
 _FROM = """FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN areas a ON a.id = p.area_id
+    LEFT JOIN agencies ag ON ag.id = p.agency_id
     WHERE p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.held_at IS NULL"""
 CLOSED = ("resolved", "rejected")
 

@@ -11,6 +11,7 @@ import math
 import re
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
@@ -24,15 +25,18 @@ from starlette.responses import Response
 from db import apikeys as apikeys_db
 from db import open311 as open311_db
 from db import users as users_db
-from feed import posts
+from feed import idempotency, posts
 from feed.auth import User, hash_password
-from feed.categories import CATEGORIES
+from feed.categories import ATTRIBUTES, CATEGORIES, BadAttribute, attribute_json, check_attributes
 from feed.errors import ApiError
 from feed.open311_xml import FORMATS, render
+from warga import geocode
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 WINDOW = timedelta(days=90)  # the spec's default and largest date range
 MAX_RESULTS = 1000  # the spec's cap per answer
+MAX_ADDRESS = 300
+APPROXIMATE = "Approximate position: placed inside the area the address names (no measured position)."
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-28T00:00:00+07:00"
 _FIELDS = {
@@ -112,7 +116,7 @@ def service_json(code: str, sensitive: tuple[str, ...]) -> dict[str, Any]:
         "service_code": code,
         "service_name": name_en,
         "description": f"{name_en} ({name_id}).{note}",
-        "metadata": False,  # no category asks extra questions (attributes) yet
+        "metadata": code in ATTRIBUTES,  # true: services/{code} lists its extra questions
         "type": "realtime",
         "keywords": name_id.lower(),
         "group": "warga",
@@ -130,7 +134,8 @@ async def service_definition(request: Request, fmt: str) -> Response:
     code = request.path_params["service_code"]
     if code not in CATEGORIES:
         raise Open311Error(404, f"No service {code!r}; see services.{fmt}.")
-    return render(fmt, "service_definition", {"service_code": code, "attributes": []})
+    questions = [attribute_json(a, i) for i, a in enumerate(ATTRIBUTES.get(code, ()), 1)]
+    return render(fmt, "service_definition", {"service_code": code, "attributes": questions})
 
 
 # --- Creating a request --------------------------------------------------------------------------------
@@ -169,21 +174,24 @@ async def new_api_key(conn: Any, name: str, handle: str | None) -> tuple[int, st
     return key_id, key, row["handle"]
 
 
-async def _read_form(request: Request) -> tuple[dict[str, str], list[UploadFile]]:
+async def _read_form(request: Request) -> tuple[dict[str, Any], list[UploadFile]]:
+    """Fields as strings, except a multivaluelist answer (`attribute[code][]`, repeated): a list."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        raise Open311Error(400, "Send application/x-www-form-urlencoded (or multipart/form-data with media).")
+        raise Open311Error(415, "Send application/x-www-form-urlencoded (or multipart/form-data with media).")
     try:
         form = await request.form(max_files=1, max_fields=60, max_part_size=16 * 1024)
     except HTTPException as exc:
         raise Open311Error(400, f"Malformed form: {exc.detail}") from None
-    data: dict[str, str] = {}
+    data: dict[str, Any] = {}
     uploads: list[UploadFile] = []
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
             if key != "media":
                 raise Open311Error(400, f"{key}: only media may be a file.")
             uploads.append(value)
+        elif key.startswith("attribute[") and key.endswith("][]"):
+            data.setdefault(key, []).append(value)
         elif key in data:
             raise Open311Error(400, f"{key} is given more than once.")
         else:
@@ -201,28 +209,56 @@ def _coordinate(data: dict[str, str], name: str, bound: float) -> float:
     return value
 
 
-def validate_request(data: dict[str, str]) -> posts.NewPost:
-    for key in data:
-        if key not in _FIELDS and not (key.startswith("attribute[") and key.endswith("]")):
+_ATTRIBUTE = re.compile(r"attribute\[([^\[\]]+)\](\[\])?")
+
+
+def validate_request(data: dict[str, Any]) -> posts.NewPost:
+    """Check the fields. Without lat/long the position is left NaN, to be placed from `address_string`
+    (`locate`)."""
+    answers: dict[str, Any] = {}
+    for key, value in data.items():
+        attribute = _ATTRIBUTE.fullmatch(key)
+        if attribute is not None:
+            answers[attribute.group(1)] = value
+        elif key not in _FIELDS:
             raise Open311Error(400, f"Unknown field {key}.")
     code = data.get("service_code", "")
     if code not in CATEGORIES:
         raise Open311Error(400, f"service_code {code!r} is not a service; see services.json.")
-    attributes = [k for k in data if k.startswith("attribute[")]
-    if attributes:  # no service defines attributes (metadata false)
-        raise Open311Error(400, f"{attributes[0]} is not an attribute of {code}.")
-    if "lat" not in data or "long" not in data:
-        if data.get("address_string"):
-            raise Open311Error(400, "address_string alone is not supported (no geocoder): send lat and long.")
-        raise Open311Error(400, "lat and long are required.")
-    lat = _coordinate(data, "lat", 90)
-    lon = _coordinate(data, "long", 180)
+    try:
+        attributes = check_attributes(code, answers)
+    except BadAttribute as exc:
+        raise Open311Error(400, f"attribute[{exc.code}] {exc.problem} (see services/{code}).") from None
+    address = data.get("address_string", "").strip() or None
+    if address is not None and (len(address) > MAX_ADDRESS or not address.isprintable()):
+        raise Open311Error(400, f"address_string must be 1-{MAX_ADDRESS} printable characters.")
+    lat = lon = math.nan
+    if "lat" in data or "long" in data:
+        if "lat" not in data or "long" not in data:
+            raise Open311Error(400, "lat and long go together: send both (or address_string alone).")
+        lat = _coordinate(data, "lat", 90)
+        lon = _coordinate(data, "long", 180)
+    elif address is None:
+        raise Open311Error(400, "lat and long are required (or address_string).")
     description = data.get("description", "").strip()
     if not description:
         raise Open311Error(400, "description is required.")
     if len(description) > posts.MAX_TEXT:
         raise Open311Error(400, f"description is over {posts.MAX_TEXT} characters.")
-    return posts.NewPost(description, code, lat, lon)
+    return posts.NewPost(description, code, lat, lon, attributes, address)
+
+
+async def locate(runtime: Any, new: posts.NewPost) -> posts.NewPost:
+    """A request with only address_string is placed inside the area the address names (warga.geocode)."""
+    if not math.isnan(new.lat):
+        return new
+    assert new.address is not None
+    async with runtime.pool.acquire() as conn:
+        try:
+            place = await geocode.geocode(conn, new.address)
+        except geocode.AddressNotFound as exc:
+            raise Open311Error(400, str(exc)) from None
+    return replace(new, lat=place.lat, lon=place.lon, position_approximate=True)
 
 
 async def apikey_command(conn: Any, args: dict[str, Any], out: Callable[[str], Any]) -> int:
@@ -248,6 +284,15 @@ async def apikey_command(conn: Any, args: dict[str, Any], out: Callable[[str], A
     return 0
 
 
+def _idempotency_key(request: Request) -> str | None:
+    try:
+        return idempotency.key_of(request)
+    except ApiError:
+        raise Open311Error(
+            400, f"Idempotency-Key must be 1-{idempotency.MAX_KEY} printable ASCII characters."
+        ) from None
+
+
 @endpoint
 async def create_request(request: Request, fmt: str) -> Response:
     data, uploads = await _read_form(request)
@@ -256,17 +301,32 @@ async def create_request(request: Request, fmt: str) -> Response:
     # Contact fields (email, names, phone, device_id, account_id) are accepted and not stored: the report
     # belongs to the key's account, and warga keeps no personal data it does not need.
     runtime = request.app.state.runtime
-    answer = await posts.publish(request, runtime, user, new, uploads)
+    key = _idempotency_key(request)
+    rhash = b""
+    answer: Response | None = None
+    if key is not None:  # a retry answers what the first attempt did, in whichever format it asks
+        blobs = []
+        for upload in uploads:
+            blobs.append(await upload.read())
+            await upload.seek(0)
+        fields = {k: v for k, v in data.items() if k != "api_key"}  # the same request with a rotated key
+        rhash = idempotency.request_hash("POST /open311/v2/requests", fields, blobs)
+        answer = await idempotency.stored(runtime, user.id, key, rhash)
+    if answer is None:
+        answer = await posts.publish(request, runtime, user, await locate(runtime, new), uploads, key, rhash)
     body = json.loads(bytes(answer.body))
+    notice = APPROXIMATE if body.get("position_approximate") else ""
     if answer.status_code == 202:  # held for review: not public yet, so only a token
         item: dict[str, Any] = {"token": str(body["id"]), "service_notice": body.get("message", "")}
     else:
-        item = {"service_request_id": str(body["id"]), "service_notice": "", "account_id": str(user.id)}
+        item = {"service_request_id": str(body["id"]), "service_notice": notice, "account_id": str(user.id)}
     return render(fmt, "service_requests", [item], 201 if answer.status_code == 201 else 202)
 
 
 # --- Reading requests ----------------------------------------------------------------------------------
-def request_json(row: Any, storage: Any, base_url: str) -> dict[str, Any]:
+def request_json(row: Any, storage: Any, base_url: str, place: str | None = None) -> dict[str, Any]:
+    """One request in the spec's field order; `place` describes the post's area in words. Extension:
+    `attributes`, the answers to the service's questions, as [{code, value}] ({code, values} for a list)."""
     closed = row["status"] in open311_db.CLOSED
     photos = row["photos"] or []
     media = urljoin(base_url, storage.url(photos[0]["variants"]["display"]["key"])) if photos else None
@@ -274,7 +334,7 @@ def request_json(row: Any, storage: Any, base_url: str) -> dict[str, Any]:
     item: dict[str, Any] = {
         "service_request_id": str(row["id"]),
         "status": "closed" if closed else "open",
-        "status_notes": row["status_note"] or (row["status"] if row["status"] != "open" else None),
+        "status_notes": _notes(row),
         "service_name": name_en,
         "service_code": row["category"],
         "description": row["text"],
@@ -283,11 +343,30 @@ def request_json(row: Any, storage: Any, base_url: str) -> dict[str, Any]:
         "requested_datetime": local(row["created_ts"]),
         "updated_datetime": local(row["updated_ts"]),
         "expected_datetime": None if closed else local(row["resolve_due_at"]),
+        "address": row["address"] or place,
+        "address_id": None,
+        "zipcode": None,
         "lat": row["pub_lat"],
         "long": row["pub_lon"],
         "media_url": media,
+        "attributes": [
+            {"code": code, ("values" if isinstance(value, list) else "value"): value}
+            for code, value in (row["attributes"] or {}).items()
+        ],
     }
     return item
+
+
+def _notes(row: Any) -> str | None:
+    note = row["status_note"] or (row["status"] if row["status"] != "open" else None)
+    if row["position_approximate"]:  # placed from address_string: say so wherever the position is shown
+        return f"{note} ({APPROXIMATE})" if note else APPROXIMATE
+    return note
+
+
+async def _items(conn: Any, rows: list[Any], runtime: Any, base_url: str) -> list[dict[str, Any]]:
+    places = await geocode.describe_areas(conn, [r["area_id"] for r in rows if r["area_id"] is not None])
+    return [request_json(r, runtime.storage, base_url, places.get(r["area_id"])) for r in rows]
 
 
 def _ids(raw: str) -> list[int]:
@@ -373,7 +452,8 @@ async def list_requests(request: Request, fmt: str) -> Response:
                 limit=size,
                 offset=(page - 1) * size,
             )
-    return render(fmt, "service_requests", [request_json(r, runtime.storage, base) for r in rows])
+        items = await _items(conn, rows, runtime, base)
+    return render(fmt, "service_requests", items)
 
 
 def _path_id(request: Request, name: str) -> int:
@@ -389,9 +469,10 @@ async def get_request(request: Request, fmt: str) -> Response:
     post_id = _path_id(request, "id")
     async with runtime.pool.acquire() as conn:
         rows = await open311_db.by_ids(conn, [post_id])
-    if not rows:
-        raise Open311Error(404, f"No service request {post_id}.")
-    return render(fmt, "service_requests", [request_json(rows[0], runtime.storage, str(request.base_url))])
+        if not rows:
+            raise Open311Error(404, f"No service request {post_id}.")
+        items = await _items(conn, rows, runtime, str(request.base_url))
+    return render(fmt, "service_requests", items)
 
 
 @endpoint

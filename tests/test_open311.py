@@ -24,7 +24,7 @@ V2 = "/open311/v2"
 REQUEST_FIELDS = (
     "service_request_id", "status", "status_notes", "service_name", "service_code", "description",
     "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
-    "lat", "long", "media_url",
+    "address", "address_id", "zipcode", "lat", "long", "media_url", "attributes",
 )  # fmt: skip
 
 
@@ -53,6 +53,8 @@ def form(key: str | None, **fields: Any) -> dict[str, str]:
     if key is not None:
         data["api_key"] = key
     data.update({k: str(v) for k, v in fields.items()})
+    if data["service_code"] == "flood" and not any(k.startswith("attribute[") for k in fields):
+        data["attribute[water_depth_cm]"] = "30"  # flood's required question
     return data
 
 
@@ -85,16 +87,19 @@ async def test_discovery_and_services_in_both_formats(client: httpx.AsyncClient)
     services = (await client.get(f"{V2}/services.json")).json()
     assert {s["service_code"] for s in services} >= {"flood", "crime", "garbage"}
     flood = next(s for s in services if s["service_code"] == "flood")
-    assert flood["service_name"] == "Flood" and flood["metadata"] is False and flood["type"] == "realtime"
+    assert flood["service_name"] == "Flood" and flood["metadata"] is True and flood["type"] == "realtime"
+    garbage = next(s for s in services if s["service_code"] == "garbage")
+    assert garbage["metadata"] is False  # no extra questions
     root = xml(await client.get(f"{V2}/services.xml"))
     assert root.tag == "services"
     codes = [s.findtext("service_code") for s in root.iterfind("service")]
     assert codes == [s["service_code"] for s in services]
-    assert root.find("service/metadata") is not None and root.findtext("service/metadata") == "false"
-    r = await client.get(f"{V2}/services/flood.json")
-    assert r.json() == {"service_code": "flood", "attributes": []}
-    root = xml(await client.get(f"{V2}/services/flood.xml"))
-    assert root.tag == "service_definition" and root.findtext("service_code") == "flood"
+    metadata = {s.findtext("service_code"): s.findtext("metadata") for s in root.iterfind("service")}
+    assert metadata["flood"] == "true" and metadata["garbage"] == "false"
+    r = await client.get(f"{V2}/services/garbage.json")
+    assert r.json() == {"service_code": "garbage", "attributes": []}
+    root = xml(await client.get(f"{V2}/services/garbage.xml"))
+    assert root.tag == "service_definition" and root.findtext("service_code") == "garbage"
     r = await client.get(f"{V2}/services/volcano.xml")
     assert r.status_code == 404
     assert xml(r).tag == "errors" and xml(r).findtext("error/code") == "404"
@@ -148,6 +153,10 @@ async def test_bad_requests_get_the_spec_errors(client: httpx.AsyncClient, api_k
         (form(api_key, long="east"), 400, "long"),
         (form(api_key, description=" "), 400, "description"),
         (form(api_key, **{"attribute[depth]": "knee"}), 400, "attribute[depth]"),
+        (form(api_key, **{"attribute[water_depth_cm]": "knee"}), 400, "attribute[water_depth_cm]"),
+        (form(api_key, **{"attribute[passable]": "none"}), 400, "attribute[water_depth_cm]"),  # required
+        (form(api_key, **{"attribute[water_depth_cm]": "0"}), 400, "attribute[water_depth_cm]"),
+        (form(api_key, service_code="garbage", **{"attribute[size]": "large"}), 400, "attribute[size]"),
         (form(api_key, foo="bar"), 400, "foo"),
     ]
     for data, status, word in cases:
@@ -155,12 +164,18 @@ async def test_bad_requests_get_the_spec_errors(client: httpx.AsyncClient, api_k
         assert r.status_code == status, (data, r.text)
         [(code, description)] = errors(r)
         assert code == status and word in description, description
-    no_position = form(api_key, address_string="Jl. Thamrin 1")
+    no_position = form(api_key, address_string="Jl. Thamrin 1, Jakarta")  # no area of that name
     del no_position["lat"], no_position["long"]
     r = await client.post(url, data=no_position)
-    assert r.status_code == 400 and "geocoder" in errors(r)[0][1]
+    assert r.status_code == 400 and errors(r) == [
+        (400, "address_string names no kelurahan, kecamatan or kota warga knows: send lat and long.")
+    ]
+    only_lat = form(api_key)
+    del only_lat["long"]
+    r = await client.post(url, data=only_lat)
+    assert r.status_code == 400 and "lat and long" in errors(r)[0][1]
     r = await client.post(url, json=form(api_key))
-    assert r.status_code == 400
+    assert r.status_code == 415 and errors(r)[0][0] == 415
     now = datetime.now(UTC)
     for params, word in (
         ({"start_date": now.isoformat(), "end_date": (now - timedelta(days=1)).isoformat()}, "before"),
@@ -191,6 +206,8 @@ async def test_requests_in_both_formats_with_filters(
     item = items[1]
     assert set(item) == set(REQUEST_FIELDS)
     assert item["status"] == "open" and item["agency_responsible"] == "L1"
+    assert item["address"] == "Kelurahan L1, Kecamatan C1, K"  # no address given: the area hierarchy
+    assert item["attributes"] == [{"code": "water_depth_cm", "value": 30}]
     assert item["description"] == "air <naik> & deras" and item["media_url"] is None
     assert item["requested_datetime"].endswith("+07:00") and item["expected_datetime"].endswith("+07:00")
     assert datetime.fromisoformat(item["expected_datetime"]) > datetime.fromisoformat(
