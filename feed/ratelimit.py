@@ -1,7 +1,8 @@
 """Sliding-window rate limits per user and per client IP (IPv6 grouped by /64).
 
-Two stores behind one method: Redis (atomic Lua over a sorted set, shared by every process) when REDIS_URL
-is set, memory for the single-process embedded default. A sliding log rather than fixed buckets: a burst
+Two stores behind one method (submit: every limit a request touches, in one atomic step): Redis (one Lua
+script over sorted sets, shared by every process, one round trip) when REDIS_URL is set, memory for the
+single-process embedded default. A sliding log rather than fixed buckets: a burst
 straddling a bucket boundary cannot get twice the limit through.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ipaddress
+import itertools
 import math
 import secrets
 import time
@@ -77,52 +79,88 @@ def client_key(ip: str) -> str:
     return "ip:" + str(address)
 
 
+# One request's limits: (key, rule, hits). A photo post spends one "upload" hit per photo on the same keys.
+Check = tuple[str, Rule, int]
+
+# A store answers a request's checks with one integer: 0 when every limit let it through (and every hit was
+# recorded), else wait_ms * REFUSED_BY + the index of the check that refused the longest. Packed into one
+# integer because the Redis fast path below reads integer replies only.
+REFUSED_BY = 256
+MAX_CHECKS = REFUSED_BY - 1
+
+
+def merge_checks(checks: list[tuple[str, Rule]]) -> list[Check]:
+    """Repeated keys (several photos' upload limit) become one check with that many hits."""
+    hits: dict[str, int] = {}
+    rules: dict[str, Rule] = {}
+    for key, rule in checks:
+        hits[key] = hits.get(key, 0) + 1
+        rules[key] = rule
+    if len(hits) > MAX_CHECKS:
+        raise ValueError("too many limits for one request")
+    return [(key, rules[key], n) for key, n in hits.items()]
+
+
 class Store(Protocol):
-    async def hit(self, key: str, rule: Rule) -> float:
-        """Record one hit if under the limit and return 0; else return seconds until one would be allowed."""
+    def submit(self, checks: list[Check]) -> asyncio.Future[int]:
+        """Start checking now (the Redis command is written before this returns, so its round trip runs
+        while the caller does other work); the future gives the packed answer above. Atomic: either every
+        limit has room and each records its hits, or nothing is recorded."""
         ...
 
     async def hit_all(self, checks: list[tuple[str, Rule]]) -> float:
-        """Atomically: if every key is under its limit, record one hit on each and return 0; else record
-        nothing and return the longest wait. One round trip for a request's per-IP and per-user limits."""
+        """submit() for (key, rule) pairs (a repeated key counts twice); 0 or seconds to wait."""
+        ...
+
+    async def hit(self, key: str, rule: Rule) -> float:
+        """One key: 0 if the hit was recorded, else seconds until one would be allowed."""
         ...
 
     async def close(self) -> None: ...
 
 
-class MemoryStore:
+class _Checks:
+    """hit_all and hit, the same for every store, over its submit()."""
+
+    def submit(self, checks: list[Check]) -> asyncio.Future[int]:
+        raise NotImplementedError
+
+    async def hit_all(self, checks: list[tuple[str, Rule]]) -> float:
+        return (await self.submit(merge_checks(checks)) // REFUSED_BY) / 1000.0
+
+    async def hit(self, key: str, rule: Rule) -> float:
+        return await self.hit_all([(key, rule)])
+
+
+class MemoryStore(_Checks):
     def __init__(self) -> None:
         self._log: dict[str, deque[float]] = {}
 
-    async def hit(self, key: str, rule: Rule) -> float:
+    def submit(self, checks: list[Check]) -> asyncio.Future[int]:
         # No await between read and write: atomic within the event loop.
-        now = time.monotonic()
-        log = self._log.setdefault(key, deque())
-        while log and log[0] <= now - rule.window_s:
-            log.popleft()
-        if len(log) >= rule.limit:
-            return log[0] + rule.window_s - now
-        log.append(now)
-        if len(self._log) > 100_000:
-            self._sweep(now)
-        return 0.0
+        answer: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        answer.set_result(self._check(checks, time.monotonic()))
+        return answer
 
-    async def hit_all(self, checks: list[tuple[str, Rule]]) -> float:
-        now = time.monotonic()
-        wait = 0.0
-        for key, rule in checks:
+    def _check(self, checks: list[Check], now: float) -> int:
+        wait, refused = 0.0, -1
+        for i, (key, rule, hits) in enumerate(checks):
             log = self._log.setdefault(key, deque())
             while log and log[0] <= now - rule.window_s:
                 log.popleft()
-            if len(log) >= rule.limit:
-                wait = max(wait, log[0] + rule.window_s - now)
-        if wait:
-            return wait
-        for key, _ in checks:
-            self._log[key].append(now)
+            if len(log) + hits > rule.limit:
+                # Room comes when enough of the oldest entries have left the window.
+                need = len(log) + hits - rule.limit
+                w = rule.window_s if hits > rule.limit else log[need - 1] + rule.window_s - now
+                if w > wait or refused < 0:
+                    wait, refused = w, i
+        if refused >= 0:
+            return max(1, math.ceil(wait * 1000)) * REFUSED_BY + refused
+        for key, _, hits in checks:
+            self._log[key].extend([now] * hits)
         if len(self._log) > 100_000:
             self._sweep(now)
-        return 0.0
+        return 0
 
     def _sweep(self, now: float) -> None:
         longest = max(r.window_s for pair in DEFAULT_RULES.values() for r in pair)
@@ -133,49 +171,47 @@ class MemoryStore:
         self._log.clear()
 
 
-# KEYS[1] = the log; ARGV = window (ms), limit, a unique member. Redis runs scripts atomically, so a
-# hundred concurrent requests at the edge let exactly `limit` through. The clock is read INSIDE the script
-# (Redis's clock: every web process agrees on the window edges, and no request can carry a time older than
-# an entry already logged; scripts replicate by effects since Redis 5, so TIME is allowed).
-_SLIDING_WINDOW = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local window = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return tonumber(oldest[2]) + window - now
-end
-redis.call('ZADD', KEYS[1], now, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], window)
-return 0
-"""
-
-
-# The same over several keys (KEYS[i] with ARGV[2i-1] = window ms, ARGV[2i] = limit; ARGV[last] = member):
-# all or nothing, so a request refused by one limit spends nothing from the others.
+# KEYS[i] with ARGV[3i-2] = window (ms), ARGV[3i-1] = limit, ARGV[3i] = hits; ARGV[last] = a unique member
+# prefix. Redis runs a script atomically, so a hundred concurrent requests at the edge let exactly `limit`
+# through, and all or nothing: a request refused by one limit spends nothing from the others. The clock is
+# read INSIDE the script (Redis's clock: every web process agrees on the window edges, and no request can
+# carry a time older than an entry already logged; scripts replicate by effects since Redis 5, so TIME is
+# allowed). The answer is packed as described at REFUSED_BY.
 _SLIDING_WINDOW_ALL = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local wait = 0
+local wait, refused = 0, -1
 for i, key in ipairs(KEYS) do
-  local window = tonumber(ARGV[2 * i - 1])
+  local window = tonumber(ARGV[3 * i - 2])
+  local limit = tonumber(ARGV[3 * i - 1])
+  local hits = tonumber(ARGV[3 * i])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  if redis.call('ZCARD', key) >= tonumber(ARGV[2 * i]) then
-    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    wait = math.max(wait, tonumber(oldest[2]) + window - now)
+  local used = redis.call('ZCARD', key)
+  if used + hits > limit then
+    local w = window
+    if hits <= limit then
+      local need = used + hits - limit
+      local oldest = redis.call('ZRANGE', key, need - 1, need - 1, 'WITHSCORES')
+      w = tonumber(oldest[2]) + window - now
+    end
+    if w > wait or refused < 0 then
+      wait, refused = w, i - 1
+    end
   end
 end
-if wait > 0 then
-  return wait
+if refused >= 0 then
+  return math.max(wait, 1) * 256 + refused
 end
 local member = ARGV[#ARGV]
 for i, key in ipairs(KEYS) do
-  redis.call('ZADD', key, now, member)
-  redis.call('PEXPIRE', key, tonumber(ARGV[2 * i - 1]))
+  for j = 1, tonumber(ARGV[3 * i]) do
+    redis.call('ZADD', key, now, member .. ':' .. j)
+  end
+  redis.call('PEXPIRE', key, ARGV[3 * i - 2])
 end
 return 0
 """
+_SHA_ALL = hashlib.sha1(_SLIDING_WINDOW_ALL.encode()).hexdigest().encode()  # noqa: S324 - Redis's script id
 
 
 class _RedisError(Exception):
@@ -184,17 +220,26 @@ class _RedisError(Exception):
 
 class _EvalProtocol(asyncio.Protocol):
     """A minimal pipelined RESP2 client for the one hot command, EVALSHA of a script that returns an integer.
-    Replies arrive in request order, each completing the oldest waiter. A third of redis-py's cost per call
-    (docs/bench-trust.md): the limiter runs on every post, comment, vote and flag."""
+    Every request's command goes down one connection as soon as it is made, no connection checked out of a
+    pool; replies arrive in request order, each completing the oldest waiter. A reply of NOSCRIPT (the
+    server's script cache was flushed, or it restarted) re-sends that request as EVAL, which caches the script
+    again, and the waiter moves to the back of the line where the new reply will arrive."""
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
-        self.waiters: deque[asyncio.Future[int]] = deque()
+        self.waiters: deque[tuple[asyncio.Future[int], bytes | None]] = deque()
         self.buffer = b""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+
+    def send(self, command: bytes, fallback: bytes | None) -> asyncio.Future[int]:
+        assert self.transport is not None
+        waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self.waiters.append((waiter, fallback))
+        self.transport.write(command)
+        return waiter
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -202,10 +247,13 @@ class _EvalProtocol(asyncio.Protocol):
             line, self.buffer = self.buffer[:end], self.buffer[end + 2 :]
             if not self.waiters:
                 continue  # nothing asked for it (cannot happen with integer and error replies only)
-            waiter = self.waiters.popleft()
-            if waiter.done():
+            waiter, fallback = self.waiters.popleft()
+            if line[:1] == b"-" and line.startswith(b"-NOSCRIPT") and fallback and self.transport:
+                self.waiters.append((waiter, None))
+                self.transport.write(fallback)
+            elif waiter.done():
                 continue
-            if line[:1] == b":":
+            elif line[:1] == b":":
                 waiter.set_result(int(line[1:]))
             elif line[:1] == b"-":
                 waiter.set_exception(_RedisError(line[1:].decode(errors="replace")))
@@ -215,7 +263,7 @@ class _EvalProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
         while self.waiters:
-            waiter = self.waiters.popleft()
+            waiter, _ = self.waiters.popleft()
             if not waiter.done():
                 waiter.set_exception(ConnectionError("Redis connection lost"))
 
@@ -224,15 +272,13 @@ def _command(*parts: bytes) -> bytes:
     return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
 
 
-class RedisStore:
+class RedisStore(_Checks):
     def __init__(self, url: str) -> None:
         import redis.asyncio as aioredis
         from redis.asyncio.connection import parse_url
 
         self._redis: Any = aioredis.from_url(url)
-        self._script = self._redis.register_script(_SLIDING_WINDOW)
         self._script_all = self._redis.register_script(_SLIDING_WINDOW_ALL)
-        self._sha_all = hashlib.sha1(_SLIDING_WINDOW_ALL.encode()).hexdigest().encode()  # noqa: S324 - Redis's id
         # The fast path takes plain redis://host:port URLs (what deployments on one network use); anything
         # else (TLS, passwords, sockets, another database) goes through redis-py.
         opts = parse_url(url)
@@ -244,55 +290,45 @@ class RedisStore:
         )
         self._fast: _EvalProtocol | None = None
         self._connecting = asyncio.Lock()
+        # Unique members without a random draw per request: this store's random prefix and a counter.
+        self._prefix = secrets.token_hex(6)
+        self._serial = itertools.count()
 
-    async def hit(self, key: str, rule: Rule) -> float:
-        wait_ms = await self._script(
-            keys=["warga:rl:" + key], args=[int(rule.window_s * 1000), rule.limit, secrets.token_hex(8)]
-        )
-        return float(wait_ms) / 1000.0
-
-    async def hit_all(self, checks: list[tuple[str, Rule]]) -> float:
-        args: list[int | str] = []
-        for _, rule in checks:
-            args += [int(rule.window_s * 1000), rule.limit]
-        args.append(secrets.token_hex(8))
-        keys = ["warga:rl:" + key for key, _ in checks]
+    def submit(self, checks: list[Check]) -> asyncio.Future[int]:
+        member = f"{self._prefix}{next(self._serial)}"
         if self._fast_addr is None:
-            wait_ms = await self._script_all(keys=keys, args=args)
-        else:
-            wait_ms = await self._eval_fast(keys, args)
-        return float(wait_ms) / 1000.0
-
-    async def _eval_fast(self, keys: list[str], args: list[int | str]) -> int:
-        tail = [str(len(keys)).encode(), *(k.encode() for k in keys), *(str(a).encode() for a in args)]
-        try:
-            return await self._send(_command(b"EVALSHA", self._sha_all, *tail))
-        except _RedisError as exc:
-            if not str(exc).startswith("NOSCRIPT"):
-                raise
-            # Not cached on this server (first use, or after a restart): EVAL sends it once and caches it.
-            return await self._send(_command(b"EVAL", _SLIDING_WINDOW_ALL.encode(), *tail))
-
-    async def _send(self, command: bytes) -> int:
+            keys = ["warga:rl:" + key for key, _, _ in checks]
+            args: list[int | str] = [v for _, rule, hits in checks for v in _rule_args(rule, hits)]
+            return asyncio.ensure_future(self._script_all(keys=keys, args=[*args, member]))
+        tail = [b"%d" % len(checks)]
+        tail += [b"warga:rl:" + key.encode() for key, _, _ in checks]
+        tail += [b"%d" % v for _, rule, hits in checks for v in _rule_args(rule, hits)]
+        tail.append(member.encode())
+        command = _command(b"EVALSHA", _SHA_ALL, *tail)
+        fallback = _command(b"EVAL", _SLIDING_WINDOW_ALL.encode(), *tail)
         protocol = self._fast
-        if protocol is None or protocol.transport is None:
-            async with self._connecting:
-                protocol = self._fast
-                if protocol is None or protocol.transport is None:
-                    assert self._fast_addr is not None
-                    loop = asyncio.get_running_loop()
-                    _, protocol = await loop.create_connection(_EvalProtocol, *self._fast_addr)
-                    self._fast = protocol
-        assert protocol.transport is not None
-        waiter: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        protocol.waiters.append(waiter)
-        protocol.transport.write(command)
-        return await waiter
+        if protocol is not None and protocol.transport is not None:
+            return protocol.send(command, fallback)  # the common case: written now, no task, no checkout
+        return asyncio.ensure_future(self._connect_and_send(command, fallback))
+
+    async def _connect_and_send(self, command: bytes, fallback: bytes) -> int:
+        async with self._connecting:
+            protocol = self._fast
+            if protocol is None or protocol.transport is None:
+                assert self._fast_addr is not None
+                loop = asyncio.get_running_loop()
+                _, protocol = await loop.create_connection(_EvalProtocol, *self._fast_addr)
+                self._fast = protocol
+        return await protocol.send(command, fallback)
 
     async def close(self) -> None:
         if self._fast is not None and self._fast.transport is not None:
             self._fast.transport.close()
         await self._redis.aclose()
+
+
+def _rule_args(rule: Rule, hits: int) -> tuple[int, int, int]:
+    return int(rule.window_s * 1000), rule.limit, hits
 
 
 class Limits:
@@ -307,32 +343,28 @@ class Limits:
         return self.rules is not None
 
     async def check(self, request: Request, action: str, user_id: int | None = None) -> None:
-        if self.rules is None:
-            return
-        per_user, per_ip = self.rules[action]
-        ip = request.client.host if request.client else "unknown"
-        checks = [(f"{action}:{client_key(ip)}", per_ip)]
-        if user_id is not None:
-            checks.append((f"{action}:u{user_id}", per_user))
-        # One atomic step (one Redis round trip) for both limits.
-        wait = await self.store.hit_all(checks)
-        if wait:
-            retry = max(1, math.ceil(wait))
-            raise ApiError(
-                429,
-                "rate_limited",
-                f"Too many {action} requests; try again in {retry} s.",
-                headers={"Retry-After": str(retry)},
-            )
+        verdict = self.begin(request, [action], user_id)
+        try:
+            await verdict.wait()
+        finally:
+            verdict.close()
 
     def begin(self, request: Request, actions: list[str], user_id: int | None) -> Verdict:
-        """Start checking now, learn the answer later (`await verdict.wait()` before committing anything):
-        the store's round trip then overlaps the request's own database work instead of adding to it."""
-        return Verdict(self._check_all(request, actions, user_id) if self.enabled and actions else None)
-
-    async def _check_all(self, request: Request, actions: list[str], user_id: int | None) -> None:
+        """Start checking every limit of these actions now, in ONE atomic store call (one Redis round trip),
+        and learn the answer later (`await verdict.wait()` before committing anything): the round trip then
+        overlaps the request's own database work instead of adding to it."""
+        if self.rules is None or not actions:
+            return Verdict(None, [])
+        address = client_key(request.client.host if request.client else "unknown")
+        pairs: list[tuple[str, Rule]] = []
         for action in actions:
-            await self.check(request, action, user_id)
+            per_user, per_ip = self.rules[action]
+            pairs.append((f"{action}:{address}", per_ip))
+            if user_id is not None:
+                pairs.append((f"{action}:u{user_id}", per_user))
+        checks = merge_checks(pairs)
+        names = [key.partition(":")[0] for key, _, _ in checks]
+        return Verdict(self.store.submit(checks), names)
 
     async def close(self) -> None:
         await self.store.close()
@@ -342,21 +374,32 @@ class Verdict:
     """A rate-limit check in flight (Limits.begin). wait() raises the 429 if over a limit; close() in a
     finally makes sure an abandoned check neither leaks nor warns."""
 
-    def __init__(self, coro: Any) -> None:
-        self._task: asyncio.Task[None] | None = asyncio.ensure_future(coro) if coro is not None else None
+    def __init__(self, answer: asyncio.Future[int] | None, actions: list[str]) -> None:
+        self._answer = answer
+        self._actions = actions
 
     async def wait(self) -> None:
-        if self._task is not None:
-            await self._task
+        if self._answer is None:
+            return
+        packed = await self._answer
+        if packed:
+            retry = max(1, math.ceil(packed // REFUSED_BY / 1000))
+            action = self._actions[packed % REFUSED_BY]
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"Too many {action} requests; try again in {retry} s.",
+                headers={"Retry-After": str(retry)},
+            )
 
     def close(self) -> None:
-        task = self._task
-        if task is None:
+        answer = self._answer
+        if answer is None:
             return
-        if not task.done():
-            task.cancel()
-        elif not task.cancelled():
-            task.exception()  # retrieved: an unawaited 429 is not an "exception never retrieved"
+        if not answer.done():
+            answer.cancel()
+        elif not answer.cancelled():
+            answer.exception()  # retrieved: an unawaited failure is not an "exception never retrieved"
 
 
 def make_limits(spec: str, redis_url: str | None) -> Limits:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from starlette.requests import Request
 
+from feed.errors import ApiError
 from feed.ratelimit import Limits, MemoryStore, RedisStore, Rule, Store, client_key, parse_rules
 from warga.runtime import Runtime
 
@@ -71,3 +74,39 @@ async def test_register_over_limit_is_429_with_retry_after(
     assert r.json()["error"]["code"] == "rate_limited"
     async with runtime.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM users") == 2  # the refused one wrote nothing
+
+
+async def test_repeated_keys_count_each_hit_all_or_nothing(store: Store) -> None:
+    """A photo post spends one upload hit per photo on the same keys, in the same single atomic step."""
+    tag = f"{id(store)}-{asyncio.get_running_loop().time()}"
+    narrow, wide = Rule(limit=3, window_s=60), Rule(limit=100, window_s=60)
+    both = [(f"n-{tag}", narrow), (f"n-{tag}", narrow), (f"w-{tag}", wide)]
+    assert await store.hit_all(both) == 0  # 2 of 3
+    assert 0 < await store.hit_all(both) <= 60  # 4 > 3: refused, and nothing spent on either key
+    assert await store.hit_all([(f"n-{tag}", narrow), (f"w-{tag}", wide)]) == 0  # the third fits
+    assert await store.hit_all([(f"n-{tag}", narrow)]) > 0
+    many = [(f"m-{tag}", narrow)] * 4  # more hits than the limit can ever hold: refused for a window
+    assert await store.hit_all(many) == 60
+
+
+async def test_the_refusal_names_the_limit_that_refused(store: Store) -> None:
+    limits = Limits(parse_rules("post=10/60:10/60,upload=2/60:10/60"), store)
+    host, user_id = (
+        f"10.9.{secrets.randbelow(250)}.{secrets.randbelow(250)}",
+        10**9 + secrets.randbelow(10**9),
+    )
+    request = Request({"type": "http", "method": "POST", "path": "/", "headers": [], "client": (host, 1)})
+    await limits.check(request, "upload", user_id=None)  # per address: 1 of 10
+    verdict = limits.begin(request, ["post", "upload", "upload"], user_id=user_id)
+    try:
+        await verdict.wait()  # upload per user: 2 of 2
+    finally:
+        verdict.close()
+    verdict = limits.begin(request, ["post", "upload"], user_id=user_id)
+    try:
+        with pytest.raises(ApiError) as refused:
+            await verdict.wait()
+    finally:
+        verdict.close()
+    assert refused.value.status == 429 and "upload" in refused.value.message
+    assert int(refused.value.headers["Retry-After"]) in (59, 60)  # the per-user upload window

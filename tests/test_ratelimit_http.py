@@ -81,8 +81,9 @@ async def test_100_concurrent_votes_per_ip_edge(
 
 
 async def test_every_action_is_limited(
-    client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser, swap: object
+    client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser, swap: object, redis_url: str
 ) -> None:
+    await _flush(redis_url)  # user ids restart in each test database: another run's keys would count
     swap(
         "post=1/600:100/600,comment=1/600:100/600,vote=1/600:100/600,flag=1/600:100/600,upload=1/600:100/600"
     )  # type: ignore[operator]
