@@ -84,7 +84,8 @@ placed AS (
 )
 SELECT r.* FROM placed r
 WHERE $4::bigint IS NULL OR r.area_id = $4
-ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST, r.reports DESC, r.name, r.area_id""".format(
+ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST, r.reports DESC, r.name, r.area_id"""
+_EXPRESSIONS = dict(
     ack="date_part('epoch', s.acknowledged_at - s.started_at)",
     resolve="date_part('epoch', s.resolved_at - s.started_at)",
     # A clock ended by merging its post into another (migration 013) is no verdict on anyone: never decided.
@@ -92,6 +93,65 @@ ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST, r.reports DESC,
                 OR (s.acknowledged_at IS NULL AND s.ack_due_at <= $3)))""",
     on_time="(coalesce(s.acknowledged_at, s.ended_at) <= s.ack_due_at AND s.ended_at <= s.resolve_due_at)",
 )
+LEAGUE_SQL = LEAGUE_SQL.format(**_EXPRESSIONS)
+
+# The same figures and ranking per city agency, from the clocks of its hand-offs (migration 012). $1 is
+# the level label ('agency'), $2/$3 the period, $4 one agency (NULL = all). Agencies have no residents.
+AGENCY_LEAGUE_SQL = """WITH stats AS (
+    SELECT g.id AS top, c.*
+    FROM agencies g CROSS JOIN LATERAL (
+        SELECT count(DISTINCT s.post_id) AS reports,
+               count(*) AS clocks,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY {ack}) AS ack_median_s,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY {ack}) AS ack_p90_s,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY {resolve}) AS resolve_median_s,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY {resolve}) AS resolve_p90_s,
+               count(*) FILTER (WHERE {decided}) AS decided,
+               count(*) FILTER (WHERE {decided} AND {on_time}) AS within_sla,
+               count(*) FILTER (WHERE s.outcome = 'resolved') AS resolved,
+               count(*) FILTER (WHERE s.outcome = 'resolved' AND s.reopened_at IS NOT NULL) AS reopened
+        FROM post_assignments s
+        WHERE s.agency_id = g.id AND s.started_at >= $2 AND s.started_at <= $3
+    ) c
+),
+staff AS (
+    SELECT agency_id AS top, count(*) AS officials FROM official_agencies GROUP BY agency_id
+),
+board AS (
+    SELECT g.id AS agency_id, g.name, g.code, $1::text AS level, NULL::bigint AS population,
+           coalesce(st.reports, 0) AS reports, coalesce(st.clocks, 0) AS clocks,
+           coalesce(sf.officials, 0) AS officials,
+           st.ack_median_s, st.ack_p90_s, st.resolve_median_s, st.resolve_p90_s,
+           coalesce(st.decided, 0) AS decided, coalesce(st.within_sla, 0) AS within_sla,
+           st.within_sla::float8 / nullif(st.decided, 0) AS within_sla_share,
+           coalesce(st.resolved, 0) AS resolved, coalesce(st.reopened, 0) AS reopened,
+           st.reopened::float8 / nullif(st.resolved, 0) AS reopen_rate,
+           coalesce(st.reports, 0)::float8 / greatest(coalesce(sf.officials, 0), 1) AS reports_per_official,
+           NULL::float8 AS reports_per_1000_residents
+    FROM agencies g LEFT JOIN stats st ON st.top = g.id LEFT JOIN staff sf ON sf.top = g.id
+),
+median AS (
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY reports_per_official) AS load
+    FROM board WHERE within_sla_share IS NOT NULL
+),
+scored AS (
+    SELECT b.*, greatest(0.5, least(2.0, b.reports_per_official / m.load)) AS workload_factor
+    FROM board b CROSS JOIN median m
+),
+ranked AS (
+    SELECT s.*, 100 * s.within_sla_share * power(s.workload_factor, 0.25) AS score
+    FROM scored s
+),
+placed AS (
+    SELECT r.*, CASE WHEN r.score IS NOT NULL
+                     THEN rank() OVER (ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST) END
+                AS rank
+    FROM ranked r
+)
+SELECT r.* FROM placed r
+WHERE $4::bigint IS NULL OR r.agency_id = $4
+ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST, r.reports DESC, r.code, r.agency_id"""
+AGENCY_LEAGUE_SQL = AGENCY_LEAGUE_SQL.format(**_EXPRESSIONS)
 
 
 # The area tree's recursive CTE is estimated at ~150x its real size, which makes the query look expensive
@@ -107,6 +167,13 @@ async def league(
         for setting in _TUNING:
             await conn.execute(setting)
         return await conn.fetch(LEAGUE_SQL, level, since, now, area_id)
+
+
+async def agency_league(
+    conn: asyncpg.Connection, since: datetime, now: datetime, agency_id: int | None = None
+) -> list[asyncpg.Record]:
+    async with conn.transaction(readonly=True):
+        return await conn.fetch(AGENCY_LEAGUE_SQL, "agency", since, now, agency_id)
 
 
 async def explain(conn: asyncpg.Connection, level: str, since: datetime, now: datetime) -> str:

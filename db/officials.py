@@ -61,7 +61,8 @@ async def officials_of(conn: asyncpg.Connection, area_ids: list[int]) -> list[in
     return [r["user_id"] for r in rows]
 
 
-# The inbox: visible posts in the official's areas and below, with the running clock's deadline.
+# The inbox: visible posts in the official's areas and below that no agency owns, and those owned by the
+# official's agencies, with the running clock's deadline.
 # $1 user (NULL = an admin: every area), $2 status filter, $3 now, $4 overdue only, $5 limit,
 # $6/$7 the cursor: newest-first pages on id; most-overdue-first pages on (due_at, id).
 _INBOX = f"""WITH RECURSIVE mine AS (
@@ -74,14 +75,17 @@ _INBOX = f"""WITH RECURSIVE mine AS (
                CASE WHEN s.acknowledged_at IS NULL THEN s.ack_due_at ELSE s.resolve_due_at END AS due_at,
                s.started_at, s.ack_due_at, s.resolve_due_at, s.acknowledged_at
         FROM posts p LEFT JOIN post_assignments s ON s.post_id = p.id AND s.ended_at IS NULL
-        WHERE p.area_id IS NOT NULL
-          AND ($1::bigint IS NULL OR p.area_id IN (SELECT id FROM mine))
+        WHERE (p.area_id IS NOT NULL OR p.agency_id IS NOT NULL)
+          AND ($1::bigint IS NULL
+               OR (p.agency_id IS NULL AND p.area_id IN (SELECT id FROM mine))
+               OR p.agency_id IN (SELECT agency_id FROM official_agencies WHERE user_id = $1))
           AND p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.held_at IS NULL
           AND ($2::text IS NULL OR p.status = $2)
     )
     SELECT {POST_COLUMNS}, r.due_at, r.started_at AS clock_started_at, r.ack_due_at, r.resolve_due_at,
-           r.acknowledged_at AS clock_acknowledged_at
+           r.acknowledged_at AS clock_acknowledged_at, ag.code AS agency_code
     FROM rows r JOIN posts p ON p.id = r.id JOIN users u ON u.id = p.author_id
+    LEFT JOIN agencies ag ON ag.id = p.agency_id
     WHERE CASE WHEN $4::boolean
                THEN r.due_at < $3 AND ($6::timestamptz IS NULL OR (r.due_at, r.id) > ($6, $7))
                ELSE r.id < $7 END

@@ -9,14 +9,15 @@ from typing import Any
 
 import asyncpg
 
-ASSIGNMENT_COLUMNS = """id, post_id, area_id, category, started_at, ack_due_at, resolve_due_at,
+ASSIGNMENT_COLUMNS = """id, post_id, area_id, agency_id, category, started_at, ack_due_at, resolve_due_at,
     acknowledged_at, resolved_at, ended_at, outcome, reopened_at"""
 
 
 async def lock_post(conn: asyncpg.Connection, post_id: int) -> asyncpg.Record | None:
     """Lock the post row; its workflow columns (status, area, exact position, category, author)."""
     return await conn.fetchrow(
-        """SELECT id, author_id, status, area_id, category, lat, lon, deleted_at, hidden_at, held_at
+        """SELECT id, author_id, status, area_id, agency_id, category, lat, lon, deleted_at, hidden_at,
+                  held_at
            FROM posts WHERE id = $1 FOR UPDATE""",
         post_id,
     )
@@ -24,21 +25,29 @@ async def lock_post(conn: asyncpg.Connection, post_id: int) -> asyncpg.Record | 
 
 async def post_state(conn: asyncpg.Connection, post_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        """SELECT id, author_id, status, area_id, category, lat, lon, deleted_at, hidden_at, held_at
+        """SELECT id, author_id, status, area_id, agency_id, category, lat, lon, deleted_at, hidden_at,
+                  held_at
            FROM posts WHERE id = $1""",
         post_id,
     )
 
 
 async def set_status(
-    conn: asyncpg.Connection, post_id: int, status: str, area_id: int | None, now: datetime
+    conn: asyncpg.Connection,
+    post_id: int,
+    status: str,
+    area_id: int | None,
+    now: datetime,
+    agency_id: int | None = None,
 ) -> None:
+    """The post's status and owner: an area, or an agency (area_id then keeps the area it came from)."""
     await conn.execute(
-        "UPDATE posts SET status = $2, area_id = $3, updated_at = $4 WHERE id = $1",
+        "UPDATE posts SET status = $2, area_id = $3, updated_at = $4, agency_id = $5 WHERE id = $1",
         post_id,
         status,
         area_id,
         now,
+        agency_id,
     )
 
 
@@ -51,22 +60,25 @@ async def start_assignment(
     conn: asyncpg.Connection,
     *,
     post_id: int,
-    area_id: int,
+    area_id: int | None,
     category: str,
     started_at: datetime,
     ack_due_at: datetime,
     resolve_due_at: datetime,
+    agency_id: int | None = None,
 ) -> int:
+    """A new owner's clock: an area's, or (area_id None) an agency's."""
     assignment_id: int = await conn.fetchval(
         """INSERT INTO post_assignments (post_id, area_id, category, started_at, ack_due_at, resolve_due_at,
-                                         next_escalation_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $5) RETURNING id""",
+                                         next_escalation_at, agency_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $5, $7) RETURNING id""",
         post_id,
         area_id,
         category,
         started_at,
         ack_due_at,
         resolve_due_at,
+        agency_id,
     )
     return assignment_id
 
@@ -139,11 +151,14 @@ async def add_step(
     from_area: int | None = None,
     to_area: int | None = None,
     detail: dict[str, Any] | None = None,
+    from_agency: int | None = None,
+    to_agency: int | None = None,
 ) -> int:
     step_id: int = await conn.fetchval(
         """INSERT INTO post_steps (post_id, kind, actor_id, from_status, status, note, reason, photo,
-                                  proof_lat, proof_lon, from_area, to_area, detail, created_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id""",
+                                  proof_lat, proof_lon, from_area, to_area, detail, created_at,
+                                  from_agency, to_agency)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id""",
         post_id,
         kind,
         actor_id,
@@ -158,24 +173,30 @@ async def add_step(
         to_area,
         detail,
         now,
+        from_agency,
+        to_agency,
     )
     return step_id
 
 
 STEP_COLUMNS = """s.id, s.post_id, s.kind, s.actor_id, u.handle AS actor_handle, s.from_status, s.status,
-    s.note, s.reason, s.photo, s.proof_lat, s.proof_lon, s.from_area, s.to_area, s.detail, s.created_at"""
+    s.note, s.reason, s.photo, s.proof_lat, s.proof_lon, s.from_area, s.to_area, s.detail, s.created_at,
+    fa.code AS from_agency, ta.code AS to_agency"""
+# Steps name agencies by code (what clients and the forward request use).
+_STEP_FROM = """post_steps s LEFT JOIN users u ON u.id = s.actor_id
+    LEFT JOIN agencies fa ON fa.id = s.from_agency LEFT JOIN agencies ta ON ta.id = s.to_agency"""
 
 
 async def step(conn: asyncpg.Connection, step_id: int) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        f"SELECT {STEP_COLUMNS} FROM post_steps s LEFT JOIN users u ON u.id = s.actor_id WHERE s.id = $1",
+        f"SELECT {STEP_COLUMNS} FROM {_STEP_FROM} WHERE s.id = $1",
         step_id,
     )
 
 
 async def steps(conn: asyncpg.Connection, post_id: int) -> list[asyncpg.Record]:
     return await conn.fetch(
-        f"""SELECT {STEP_COLUMNS} FROM post_steps s LEFT JOIN users u ON u.id = s.actor_id
+        f"""SELECT {STEP_COLUMNS} FROM {_STEP_FROM}
             WHERE s.post_id = $1 ORDER BY s.id""",
         post_id,
     )

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from feed import (
     accounts,
     admin,
+    agencies,
     appeals,
     areas,
     categories,
@@ -80,6 +81,9 @@ def routes() -> list[BaseRoute]:
         Route("/api/admin/officials", admin.add_official, methods=["POST"]),
         Route("/api/admin/officials", admin.remove_official, methods=["DELETE"]),
         Route("/api/admin/unrouted", officials.unrouted, methods=["GET"]),
+        Route("/api/agencies", agencies.list_agencies, methods=["GET"]),
+        Route("/api/agencies/{code}/stats", agencies.agency_stats, methods=["GET"]),
+        Route("/api/admin/agencies", admin.add_agency, methods=["POST"]),
         Route("/api/posts/{id}/status", status.change_status, methods=["POST"]),
         Route("/api/posts/{id}/reopen", status.reopen, methods=["POST"]),
         Route("/api/posts/{id}/timeline", status.timeline, methods=["GET"]),

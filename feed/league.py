@@ -1,5 +1,6 @@
-"""The public league: GET /api/league?level=&period= and GET /api/areas/{id}/stats, as JSON or (Accept:
-text/csv) CSV. Figures and the ranking formula are described in docs/officials.md."""
+"""The public league: GET /api/league?level=&period= (level: an area level, or `agency` for the city
+agencies) and GET /api/areas/{id}/stats, as JSON or (Accept: text/csv) CSV. Figures and the ranking formula
+are described in docs/officials.md."""
 
 from __future__ import annotations
 
@@ -44,6 +45,9 @@ COLUMNS = (
     "workload_factor",
     "score",
 )
+# An agency's row: the same figures, keyed by the agency (no area id; no residents).
+AGENCY_COLUMNS = tuple("agency_id" if c == "area_id" else c for c in COLUMNS)
+AGENCY_LEVEL = "agency"
 _PERIOD = re.compile(r"^(\d{1,4})([hd])$")
 MAX_PERIOD = timedelta(days=366)
 
@@ -58,20 +62,20 @@ def period(raw: str | None) -> timedelta:
     return value
 
 
-def row_json(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in COLUMNS}
+def row_json(row: Mapping[str, Any], columns: tuple[str, ...] = COLUMNS) -> dict[str, Any]:
+    return {k: row[k] for k in columns}
 
 
-def _wants_csv(request: Request) -> bool:
+def wants_csv(request: Request) -> bool:
     return "text/csv" in request.headers.get("accept", "").lower()
 
 
-def _csv(rows: list[dict[str, Any]], filename: str) -> Response:
+def as_csv(rows: list[dict[str, Any]], filename: str, columns: tuple[str, ...] = COLUMNS) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if row[k] is None else row[k] for k in COLUMNS])
+        writer.writerow(["" if row[k] is None else row[k] for k in columns])
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
@@ -81,15 +85,20 @@ async def league(request: Request) -> Response:
     query = dict(request.query_params)
     no_unknown(query, {"level", "period"})
     level = query.get("level") or "kelurahan"
-    if level not in LEVELS:
-        raise invalid({"level": "one of " + ", ".join(LEVELS)})
+    if level not in LEVELS and level != AGENCY_LEVEL:
+        raise invalid({"level": "one of " + ", ".join((*LEVELS, AGENCY_LEVEL))})
     span = period(query.get("period"))
     now = runtime.clock()
+    columns = AGENCY_COLUMNS if level == AGENCY_LEVEL else COLUMNS
     async with runtime.pool.acquire() as conn:
-        rows = [row_json(r) for r in await league_db.league(conn, level, now - span, now)]
+        if level == AGENCY_LEVEL:
+            found = await league_db.agency_league(conn, now - span, now)
+        else:
+            found = await league_db.league(conn, level, now - span, now)
+    rows = [row_json(r, columns) for r in found]
     label = query.get("period") or "30d"
-    if _wants_csv(request):
-        return _csv(rows, f"league-{level}-{label}.csv")
+    if wants_csv(request):
+        return as_csv(rows, f"league-{level}-{label}.csv", columns)
     return JSONResponse({"level": level, "period": label, "items": rows})
 
 
@@ -104,6 +113,6 @@ async def area_stats(request: Request) -> Response:
         area = await area_or_404(conn, area_id)
         rows = [row_json(r) for r in await league_db.league(conn, area["level"], now - span, now, area_id)]
     label = query.get("period") or "30d"
-    if _wants_csv(request):
-        return _csv(rows, f"area-{area_id}-{label}.csv")
+    if wants_csv(request):
+        return as_csv(rows, f"area-{area_id}-{label}.csv")
     return JSONResponse({"period": label, **rows[0]})

@@ -1,5 +1,5 @@
-"""Officials: routing a new post to its area (and starting that area's clock), who may act for an area, and
-the officials' inbox (GET /api/officials/inbox)."""
+"""Officials: routing a new post to its area (and starting that area's clock), who may act for a report's
+owner (an area, or a city agency), and the officials' inbox (GET /api/officials/inbox)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import asyncpg
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from db import agencies as agencies_db
 from db import areas as areas_db
 from db import officials as officials_db
 from db import status as status_db
@@ -27,14 +28,22 @@ STATUSES = ("open", "acknowledged", "in_progress", "resolved", "rejected", "forw
 
 
 async def start_clock(
-    conn: asyncpg.Connection, settings: Any, post_id: int, area_id: int, category: str, now: datetime
+    conn: asyncpg.Connection,
+    settings: Any,
+    post_id: int,
+    area_id: int | None,
+    category: str,
+    now: datetime,
+    agency_id: int | None = None,
 ) -> int:
-    """A new owner's clock, with the category's SLA as of now."""
+    """A new owner's clock (an area's, or an agency's when agency_id is given), with the category's SLA
+    as of now."""
     ack_due, resolve_due = sla.for_category(settings.sla, category).due(now)
     return await status_db.start_assignment(
         conn,
         post_id=post_id,
-        area_id=area_id,
+        area_id=None if agency_id is not None else area_id,
+        agency_id=agency_id,
         category=category,
         started_at=now,
         ack_due_at=ack_due,
@@ -60,11 +69,18 @@ async def route_new_post(
     return area_id
 
 
-async def may_act(conn: asyncpg.Connection, user: User, area_id: int | None) -> bool:
-    """Admins act everywhere (and alone on unrouted posts); officials on their areas and below."""
+async def may_act(
+    conn: asyncpg.Connection, user: User, area_id: int | None, agency_id: int | None = None
+) -> bool:
+    """Admins act everywhere (and alone on unrouted posts). While an agency owns a report, its officials
+    act on it (the area handed it over); otherwise officials of its area and above."""
     if user.role == "admin":
         return True
-    if area_id is None or user.role != "official":
+    if user.role != "official":
+        return False
+    if agency_id is not None:
+        return await agencies_db.serves(conn, user.id, agency_id)
+    if area_id is None:
         return False
     return await officials_db.covers(conn, user.id, area_id)
 
@@ -89,6 +105,16 @@ async def resolve_area(conn: asyncpg.Connection, ref: Any, field: str = "area") 
         raise invalid({field: "required"})
     if row is None:
         raise invalid({field: "no such area (give its id or code)"})
+    return row
+
+
+async def resolve_agency(conn: asyncpg.Connection, ref: Any, field: str = "agency") -> asyncpg.Record:
+    """An agency given by its code; 422 naming the field otherwise."""
+    if ref is None:
+        raise invalid({field: "required"})
+    row = await agencies_db.by_code(conn, ref.strip()) if isinstance(ref, str) and ref.strip() else None
+    if row is None:
+        raise invalid({field: "no such agency (give its code, see GET /api/agencies)"})
     return row
 
 
@@ -124,6 +150,7 @@ def _flag(request: Request, name: str) -> bool:
 def clock_json(row: Any, now: datetime) -> dict[str, Any]:
     due = row["due_at"]
     return {
+        "agency": row["agency_code"],
         "started_at": iso(row["clock_started_at"]),
         "ack_due_at": iso(row["ack_due_at"]),
         "resolve_due_at": iso(row["resolve_due_at"]),
@@ -135,7 +162,8 @@ def clock_json(row: Any, now: datetime) -> dict[str, Any]:
 
 
 async def inbox(request: Request) -> JSONResponse:
-    """GET /api/officials/inbox?status=&overdue=&limit=&cursor= — posts in the caller's areas and below.
+    """GET /api/officials/inbox?status=&overdue=&limit=&cursor= — posts in the caller's areas and below
+    (unless an agency owns them), and posts owned by the caller's agencies.
 
     Newest first; with overdue=true only posts past their running deadline, most overdue first. Admins see
     every routed post (the unrouted ones are GET /api/admin/unrouted)."""
@@ -162,6 +190,7 @@ async def inbox(request: Request) -> JSONResponse:
             after_id=after_id,
         )
         mine = await officials_db.areas_of(conn, user.id)
+        my_agencies = await agencies_db.agencies_of(conn, user.id)
     page = rows[:limit]
     # Everything in an inbox is in the caller's areas (or the caller is an admin): the one audience that
     # may locate a fuzzed report exactly (feed.privacy), so its exact position rides along.
@@ -170,7 +199,14 @@ async def inbox(request: Request) -> JSONResponse:
     if len(rows) > limit:
         last = page[-1]
         nxt = _encode(last["due_at"] if overdue else None, last["id"])
-    return JSONResponse({"items": items, "areas": [area_json(a) for a in mine], "next": nxt})
+    return JSONResponse(
+        {
+            "items": items,
+            "areas": [area_json(a) for a in mine],
+            "agencies": [agency_json(a) for a in my_agencies],
+            "next": nxt,
+        }
+    )
 
 
 async def unrouted(request: Request) -> JSONResponse:
@@ -192,6 +228,10 @@ def _with_exact(body: dict[str, Any], row: Any) -> dict[str, Any]:
     if privacy.is_fuzzed(row):
         body["exact"] = {"lat": row["lat"], "lon": row["lon"]}
     return body
+
+
+def agency_json(row: Any) -> dict[str, Any]:
+    return {"id": row["id"], "code": row["code"], "name": row["name"], "categories": list(row["categories"])}
 
 
 async def area_or_404(conn: asyncpg.Connection, area_id: int) -> asyncpg.Record:

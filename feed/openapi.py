@@ -516,9 +516,14 @@ _PERIOD_Q = _query(
 _OFFICIAL_BODY = _body(
     {
         "type": "object",
-        "required": ["handle", "area"],
+        "required": ["handle"],
         "additionalProperties": False,
-        "properties": {"handle": {"type": "string"}, "area": {"type": ["integer", "string"]}},
+        "description": "exactly one of area (id or code) and agency (code)",
+        "properties": {
+            "handle": {"type": "string"},
+            "area": {"type": ["integer", "string"]},
+            "agency": {"type": "string"},
+        },
     }
 )
 _STATUS_FIELDS = {
@@ -526,6 +531,7 @@ _STATUS_FIELDS = {
     "note": _text(2000),
     "reason": _text(500),
     "to_area": {"type": ["integer", "string"], "description": "forwarded: the new area (id or code)"},
+    "to_agency": {"type": "string", "description": "forwarded: a city agency (code), instead of to_area"},
     "lat": {"type": "number", "description": "the official's device position, when the photo has no GPS"},
     "lon": {"type": "number"},
 }
@@ -650,7 +656,7 @@ PATHS.update(
                 "Response league of the areas at one level over a period",
                 {"200": _CSV_OR_JSON, **_errors(422)},
                 params=[
-                    _query("level", {"type": "string", "default": "kelurahan"}, "Area level."),
+                    _query("level", {"type": "string", "default": "kelurahan"}, "Area level, or agency."),
                     _PERIOD_Q,
                 ],
                 tag="officials",
@@ -664,6 +670,44 @@ PATHS.update(
                 params=[_PERIOD_Q],
                 tag="areas",
             ),
+        },
+    }
+)
+
+# City agencies (docs/officials.md).
+_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+PATHS.update(
+    {
+        "/api/agencies": {
+            "get": _op("City agencies a report can be forwarded to", {"200": _json(_OBJ)}, tag="officials")
+        },
+        "/api/agencies/{code}/stats": {
+            "parameters": [_CODE],
+            "get": _op(
+                "One agency's league figures and place",
+                {"200": _CSV_OR_JSON, **_errors(404, 422)},
+                params=[_PERIOD_Q],
+                tag="officials",
+            ),
+        },
+        "/api/admin/agencies": {
+            "post": _op(
+                "Add or update a city agency (admins)",
+                {"201": _json(_OBJ, "Added"), "200": _json(_OBJ), **_errors(400, 401, 403, 422)},
+                auth="required",
+                body=_body(
+                    {
+                        "type": "object",
+                        "required": ["code", "name"],
+                        "properties": {
+                            "code": {"type": "string", "maxLength": 32},
+                            "name": _text(200),
+                            "categories": {"type": "array", "items": {"type": "string"}},
+                        },
+                    }
+                ),
+                tag="officials",
+            )
         },
     }
 )

@@ -3,7 +3,7 @@
 
     open / reopened / forwarded ──► acknowledged ──► in_progress ──► resolved
               │                          │                │
-              └──────────────────────────┴────────────────┴──► rejected (reason) | forwarded (to_area)
+              └──────────────────────────┴────────────────┴──► rejected (reason) | forwarded (to_area|agency)
     resolved / rejected ──(reporter or a voter, within 14 days, reason)──► reopened
 
 Every step is one transaction: check (who, which transition, proof) → write the post, its clocks and a
@@ -26,10 +26,11 @@ from db import posts as posts_db
 from db import status as status_db
 from feed.auth import User, current_user, require_user
 from feed.errors import ApiError, invalid, not_found
-from feed.officials import area_chain_ids, may_act, resolve_area, start_clock
+from feed.officials import area_chain_ids, may_act, resolve_agency, resolve_area, start_clock
 from feed.parse import no_unknown, number_field, path_id, read_json, text_field
 from feed.posts import _process_photo, _read_multipart, visible_to
 from feed.serialize import iso, photo_json, post_json
+from realtime.channels import agency_key
 from warga import geo
 
 SETTABLE = ("acknowledged", "in_progress", "resolved", "rejected", "forwarded")
@@ -43,7 +44,7 @@ NEXT: dict[str, frozenset[str]] = {
     "resolved": frozenset(),  # only a citizen's reopen moves a closed report
     "rejected": frozenset(),
 }
-FIELDS = {"status", "note", "reason", "to_area", "lat", "lon"}
+FIELDS = {"status", "note", "reason", "to_area", "to_agency", "lat", "lon"}
 MAX_NOTE = 2000
 MAX_REASON = 500
 REOPEN_WINDOW = timedelta(days=14)
@@ -63,22 +64,38 @@ def step_json(row: Mapping[str, Any], storage: Any) -> dict[str, Any]:
         "photo": photo_json(row["photo"], storage) if row["photo"] else None,
         "from_area": row["from_area"],
         "to_area": row["to_area"],
+        "from_agency": row["from_agency"],
+        "to_agency": row["to_agency"],
         "detail": row["detail"],
         "created_at": iso(row["created_at"]),
     }
 
 
+async def owner_keys(conn: asyncpg.Connection, area_id: int | None, agency_id: int | None) -> list[int]:
+    """An owner's audience in an event's area_ids: the area chain, and the owning agency's key."""
+    keys = await area_chain_ids(conn, area_id)
+    if agency_id is not None:
+        keys.append(agency_key(agency_id))
+    return keys
+
+
 async def emit_step(
-    conn: asyncpg.Connection, storage: Any, post_id: int, step_id: int, extra_areas: list[int]
+    conn: asyncpg.Connection,
+    storage: Any,
+    post_id: int,
+    step_id: int,
+    extra_areas: list[int],
+    agency_id: int | None = None,
 ) -> dict[str, Any]:
     """The outbox event for a timeline step, last before commit. Its area_ids are the post's (new) area
-    chain plus `extra_areas` (a forward's old chain, so the old owner's screens see the report leave)."""
+    chain and owning agency plus `extra_areas` (a forward's old owner, so its screens see the report
+    leave)."""
     row = await posts_db.get(conn, post_id)
     step = await status_db.step(conn, step_id)
     assert row is not None and step is not None
     body = post_json(row, storage)
     step_body = step_json(step, storage)
-    areas = await area_chain_ids(conn, row["area_id"])
+    areas = await owner_keys(conn, row["area_id"], agency_id)
     areas += [a for a in extra_areas if a not in areas]
     await events_db.append(
         conn,
@@ -126,8 +143,13 @@ async def _check(conn: asyncpg.Connection, user: User, state: Any, wanted: str) 
     """404 for what the caller may not see, 403 for another area's report, 409 for an illegal move."""
     if state is None or not visible_to(state, user):
         raise not_found("post")
-    if not await may_act(conn, user, state["area_id"]):
-        raise ApiError(403, "forbidden", "Only officials of the report's area (or above) and admins may.")
+    if not await may_act(conn, user, state["area_id"], state["agency_id"]):
+        raise ApiError(
+            403,
+            "forbidden",
+            "Only officials of the report's owner (its area or above, or the agency it was forwarded to) "
+            "and admins may.",
+        )
     if wanted not in NEXT.get(state["status"], ()):
         raise _illegal(state["status"], wanted)
     return state
@@ -167,13 +189,7 @@ async def _change_status(request: Request) -> JSONResponse:
         # Checked before the slow photo work (so nobody makes us decode photos for nothing) and again
         # under the row lock below.
         state = await _check(conn, user, await status_db.post_state(conn, post_id), wanted)
-        to_area = None
-        if wanted == "forwarded":
-            to_area = (await resolve_area(conn, data.get("to_area"), "to_area"))["id"]
-            if to_area == state["area_id"]:
-                raise invalid({"to_area": "the report is already there"})
-        elif data.get("to_area") is not None:
-            raise invalid({"to_area": "only for forwarded"})
+        to_area, to_agency = await _forward_target(conn, state, wanted, data)
     if wanted == "rejected" and reason is None:
         raise invalid({"reason": "required to reject"})
     if wanted == "resolved":
@@ -209,19 +225,22 @@ async def _change_status(request: Request) -> JSONResponse:
     async with runtime.pool.acquire() as conn, conn.transaction():
         state = await _check(conn, user, await status_db.lock_post(conn, post_id), wanted)
         now = runtime.clock()
-        old_area = state["area_id"]
-        old_chain = await area_chain_ids(conn, old_area)
+        old_area, old_agency = state["area_id"], state["agency_id"]
+        old_owner = await owner_keys(conn, old_area, old_agency)
         clock = await status_db.running(conn, post_id)
-        new_area = old_area
+        new_area, new_agency = old_area, old_agency
         if clock is not None and wanted in ("acknowledged", "in_progress", "resolved", "rejected"):
             await status_db.acknowledge(conn, clock["id"], now)
         if clock is not None and wanted in ("resolved", "rejected", "forwarded"):
             await status_db.end(conn, clock["id"], wanted, now)
         if wanted == "forwarded":
-            assert to_area is not None
-            new_area = to_area
-            await start_clock(conn, runtime.settings, post_id, to_area, state["category"], now)
-        await status_db.set_status(conn, post_id, wanted, new_area, now)
+            # To an agency: the report keeps its area (whose officials still hear of it); back to an
+            # area: the agency lets go.
+            new_area, new_agency = (old_area, to_agency) if to_agency is not None else (to_area, None)
+            await start_clock(
+                conn, runtime.settings, post_id, new_area, state["category"], now, agency_id=new_agency
+            )
+        await status_db.set_status(conn, post_id, wanted, new_area, now, new_agency)
         step_id = await status_db.add_step(
             conn,
             post_id=post_id,
@@ -234,11 +253,39 @@ async def _change_status(request: Request) -> JSONResponse:
             reason=reason,
             photo=photo,
             proof=proof,
-            from_area=old_area if wanted == "forwarded" else None,
+            from_area=old_area if wanted == "forwarded" and old_agency is None else None,
             to_area=to_area,
+            from_agency=old_agency if wanted == "forwarded" else None,
+            to_agency=to_agency,
         )
-        body = await emit_step(conn, runtime.storage, post_id, step_id, old_chain)
+        body = await emit_step(conn, runtime.storage, post_id, step_id, old_owner, new_agency)
     return JSONResponse(body)
+
+
+async def _forward_target(
+    conn: asyncpg.Connection, state: Any, wanted: str, data: dict[str, Any]
+) -> tuple[int | None, int | None]:
+    """(to_area, to_agency) of a forward: exactly one is given, and it is not the current owner."""
+    area_ref, agency_ref = data.get("to_area"), data.get("to_agency")
+    if wanted != "forwarded":
+        refs = (("to_area", area_ref), ("to_agency", agency_ref))
+        extra = {k: "only for forwarded" for k, v in refs if v is not None}
+        if extra:
+            raise invalid(extra)
+        return None, None
+    if area_ref is not None and agency_ref is not None:
+        raise invalid({"to_agency": "give to_area or to_agency, not both"})
+    if agency_ref is not None:
+        agency = (await resolve_agency(conn, agency_ref, "to_agency"))["id"]
+        if agency == state["agency_id"]:
+            raise invalid({"to_agency": "the report is already there"})
+        return None, agency
+    if area_ref is None:
+        raise invalid({"to_area": "required (or to_agency)"})
+    area = (await resolve_area(conn, area_ref, "to_area"))["id"]
+    if area == state["area_id"] and state["agency_id"] is None:
+        raise invalid({"to_area": "the report is already there"})
+    return area, None
 
 
 # --- POST /api/posts/{id}/reopen ------------------------------------------------------------------------
@@ -269,9 +316,18 @@ async def reopen(request: Request) -> JSONResponse:
         last = await status_db.last_ended(conn, post_id)
         if last is not None:
             await status_db.mark_reopened(conn, last["id"], now)
-        if state["area_id"] is not None:
-            await start_clock(conn, runtime.settings, post_id, state["area_id"], state["category"], now)
-        await status_db.set_status(conn, post_id, "reopened", state["area_id"], now)
+        # A new clock for the same owner: the agency that closed it, or else the area.
+        if state["area_id"] is not None or state["agency_id"] is not None:
+            await start_clock(
+                conn,
+                runtime.settings,
+                post_id,
+                state["area_id"],
+                state["category"],
+                now,
+                agency_id=state["agency_id"],
+            )
+        await status_db.set_status(conn, post_id, "reopened", state["area_id"], now, state["agency_id"])
         step_id = await status_db.add_step(
             conn,
             post_id=post_id,
@@ -282,7 +338,7 @@ async def reopen(request: Request) -> JSONResponse:
             now=now,
             reason=reason,
         )
-        body = await emit_step(conn, runtime.storage, post_id, step_id, [])
+        body = await emit_step(conn, runtime.storage, post_id, step_id, [], state["agency_id"])
     return JSONResponse(body)
 
 
@@ -309,6 +365,8 @@ async def timeline(request: Request) -> JSONResponse:
         "photo": None,
         "from_area": None,
         "to_area": first_area,
+        "from_agency": None,
+        "to_agency": None,
         "detail": None,
         "created_at": iso(clocks[0]["started_at"]) if clocks else row["created_at"],
     }
@@ -327,6 +385,7 @@ def clock_record(row: Mapping[str, Any]) -> dict[str, Any]:
 
     return {
         "area_id": row["area_id"],
+        "agency_id": row["agency_id"],
         "started_at": iso(row["started_at"]),
         "ack_due_at": iso(row["ack_due_at"]),
         "resolve_due_at": iso(row["resolve_due_at"]),

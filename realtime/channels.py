@@ -25,6 +25,13 @@ def area(area_id: int) -> str:
     return f"area:{area_id}"
 
 
+def agency_key(agency_id: int) -> int:
+    """A city agency's place in an event's area_ids: its id negated (area ids are positive). An agency owns
+    reports as an area does, so its subscribers ride the area machinery unchanged: the channel, the replay
+    index on events.area_ids and the subscription filter."""
+    return -agency_id
+
+
 def for_event(lat: float | None, lon: float | None, area_ids: Iterable[int]) -> list[str]:
     """Every channel an event is published to."""
     names = []

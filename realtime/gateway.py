@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 from collections import Counter
@@ -25,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import OPEN
 
+from db import agencies as agencies_db
 from db import events as events_db
 from db import officials as officials_db
 from db import users as users_db
@@ -213,6 +215,8 @@ class Gateway:
             raise ProtocolError("forbidden", "Moderators only.", sub=req.id)
         if req.kind == "area" and not await self._may_watch_area(client, req.area_id, req.id):
             raise ProtocolError("forbidden", "Officials of this area or above, and admins, only.", sub=req.id)
+        if req.kind == "agency":
+            req = await self._agency_request(client, req)
         sub = Sub(client, req)
         client.subs[req.id] = sub
         # Live first (into sub.buffer), then the snapshot: nothing can fall between the two.
@@ -250,6 +254,50 @@ class Gateway:
         except _DB_ERRORS:
             raise ProtocolError("unavailable", "Try again.", sub=sub_id) from None
 
+    async def _agency_request(self, client: Client, req: protocol.Subscribe) -> protocol.Subscribe:
+        """An agency subscription is its officials' live inbox (and admins'): the code becomes the agency's
+        key in events' area_ids (channels.agency_key)."""
+        user = client.user
+        try:
+            async with self._pool.acquire() as conn:
+                agency = await agencies_db.by_code(conn, req.agency)
+                allowed = bool(agency and user and await self._serves_agency(conn, user, agency["id"]))
+        except _DB_ERRORS:
+            raise ProtocolError("unavailable", "Try again.", sub=req.id) from None
+        if agency is None:
+            raise ProtocolError("invalid", "No such agency.", {"agency": "no such agency"}, req.id)
+        if not allowed:
+            raise ProtocolError("forbidden", "Officials of this agency, and admins, only.", sub=req.id)
+        return dataclasses.replace(req, area_id=channels.agency_key(agency["id"]))
+
+    async def _serves_agency(self, conn: asyncpg.Connection, user: User, agency_id: int) -> bool:
+        if user.role == "admin":
+            return True
+        return user.role == "official" and await agencies_db.serves(conn, user.id, agency_id)
+
+    async def _still_allowed(self, conn: asyncpg.Connection, user: User, sub: Sub) -> bool:
+        """Whether an area or agency subscription still holds (its official may have been removed)."""
+        req = sub.request
+        if req.kind == "agency":
+            return await self._serves_agency(conn, user, -req.area_id)
+        if req.kind == "area" and user.role != "admin":
+            return await officials_db.covers(conn, user.id, req.area_id)
+        return True
+
+    async def _withdraw(self, client: Client, sub: Sub) -> None:
+        if client.subs.get(sub.id) is sub:
+            del client.subs[sub.id]
+            await self._detach(sub)
+            self._send_json(
+                client,
+                {
+                    "type": "error",
+                    "code": "forbidden",
+                    "id": sub.id,
+                    "message": "No longer an official there.",
+                },
+            )
+
     async def _replay_rows(self, sub: Sub) -> tuple[int, int, list[asyncpg.Record]]:
         req, limit = sub.request, self.settings.replay_max_events + 1
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
@@ -259,7 +307,7 @@ class Gateway:
             if req.kind == "near":
                 box = _bbox(req.lat, req.lon, req.radius_m)
                 return floor, head, await events_db.after_in_box(conn, req.since, *box, limit)
-            if req.kind == "area":
+            if req.kind in ("area", "agency"):
                 return floor, head, await events_db.after_in_areas(conn, req.since, [req.area_id], limit)
             return floor, head, await events_db.after(conn, req.since, limit)
 
@@ -432,6 +480,11 @@ class Gateway:
                 if row is None or row["role"] != user.role or _suspended(row):
                     client.closing = True
                     self._spawn(client.conn.close(protocol.CLOSE_SESSION_ENDED, "session ended"))
+                    continue
+                # An official removed from an area or agency loses its live inbox there, socket kept.
+                for sub in list(client.subs.values()):
+                    if not await self._still_allowed(conn, user, sub):
+                        self._spawn(self._withdraw(client, sub))
 
     async def _recheck_forever(self) -> None:
         while True:

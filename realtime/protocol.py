@@ -51,11 +51,12 @@ class Auth:
 @dataclass(frozen=True, slots=True)
 class Subscribe:
     id: str
-    kind: str  # "near", "area" or "moderation"
+    kind: str  # "near", "area", "agency" or "moderation"
     lat: float = 0.0
     lon: float = 0.0
     radius_m: float = 0.0
-    area_id: int = 0
+    area_id: int = 0  # an agency subscription: the agency's key (channels.agency_key), set by the gateway
+    agency: str = ""  # the agency's code, as sent
     categories: frozenset[str] | None = None
     since: int | None = None
 
@@ -126,12 +127,12 @@ def _number(value: Any) -> float | None:
 
 def _subscribe(data: dict[str, Any]) -> Subscribe:
     sub = _sub_id(data)
-    _only(data, {"type", "id", "near", "area", "moderation", "categories", "since"}, sub)
+    _only(data, {"type", "id", "near", "area", "agency", "moderation", "categories", "since"}, sub)
     errors: dict[str, str] = {}
-    targets = [k for k in ("near", "area", "moderation") if k in data]
+    targets = [k for k in ("near", "area", "agency", "moderation") if k in data]
     if len(targets) != 1:
         raise ProtocolError(
-            "invalid", "Give exactly one of near, area, moderation.", {"near": "required"}, sub
+            "invalid", "Give exactly one of near, area, agency, moderation.", {"near": "required"}, sub
         )
     categories = _categories(data.get("categories"), errors)
     since = data.get("since")
@@ -145,6 +146,11 @@ def _subscribe(data: dict[str, Any]) -> Subscribe:
         if isinstance(area, bool) or not isinstance(area, int) or area <= 0:
             errors["area"] = "must be an area id"
         fields = {"area_id": area}
+    elif targets[0] == "agency":
+        agency = data["agency"]
+        if not isinstance(agency, str) or not 1 <= len(agency) <= 32:
+            errors["agency"] = "must be an agency code"
+        fields = {"agency": agency}
     elif data["moderation"] is not True:
         errors["moderation"] = "must be true"
     if errors:

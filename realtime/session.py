@@ -86,7 +86,7 @@ class Sub:
         self.channels: tuple[str, ...]
         if request.kind == "near":
             self.channels = channels.for_near(request.lat, request.lon, request.radius_m)
-        elif request.kind == "area":
+        elif request.kind in ("area", "agency"):
             self.channels = (channels.area(request.area_id),)
         else:
             self.channels = (channels.MODERATION,)
@@ -103,6 +103,6 @@ class Sub:
                 and ev.lon is not None
                 and (distance_m(r.lat, r.lon, ev.lat, ev.lon) <= r.radius_m)
             )
-        if r.kind == "area":
+        if r.kind in ("area", "agency"):
             return r.area_id in ev.area_ids
         return True

@@ -79,10 +79,24 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_areas_import_command)
 
     official = sub.add_parser("official", help="Manage officials.").add_subparsers(title="official")
-    p = official.add_parser("assign", help="Make a user an official of an area (and everything below it).")
-    p.add_argument("handle")
-    p.add_argument("area", help="the area's id or code")
-    p.set_defaults(run=_official_assign_command)
+    for name, help_ in (
+        ("assign", "Make a user an official of an area (and everything below it) or of a city agency."),
+        ("remove", "Remove a user's assignment to an area or agency (its live subscriptions there end)."),
+    ):
+        p = official.add_parser(name, help=help_)
+        p.add_argument("handle")
+        p.add_argument("area", nargs="?", help="the area's id or code")
+        p.add_argument("--agency", default=None, help="a city agency's code, instead of an area")
+        p.set_defaults(run=_official_command, official=name)
+
+    agency = sub.add_parser("agency", help="Manage city agencies.").add_subparsers(title="agency")
+    p = agency.add_parser("add", help="Add a city agency (or update the one with that code).")
+    p.add_argument("code", help="e.g. DSDA")
+    p.add_argument("name", help="e.g. 'Dinas Sumber Daya Air'")
+    p.add_argument(
+        "--categories", default="", help="comma-separated categories it handles, e.g. flood,drainage"
+    )
+    p.set_defaults(run=_agency_add_command)
 
     keys = sub.add_parser("apikey", help="Manage Open311 API keys.").add_subparsers(title="apikey")
     p = keys.add_parser("create", help="Create a key (printed once) for an account or a new service account.")
@@ -192,17 +206,50 @@ async def _seed_demo_command(settings: Settings, args: argparse.Namespace) -> No
         await seed(runtime, posts=args.posts)
 
 
-async def _official_assign_command(settings: Settings, args: argparse.Namespace) -> None:
-    from feed.admin import AssignError, assign
+async def _official_command(settings: Settings, args: argparse.Namespace) -> None:
+    from feed.admin import AssignError, assign, unassign
 
+    if (args.area is None) == (args.agency is None):
+        sys.exit("warga: give an AREA or --agency CODE (one of them)")
+    agency = args.agency is not None
+    ref = args.agency if agency else args.area
     async with Runtime(settings, Parts(web=False, gateway=False, relay=False)) as runtime:
         async with runtime.pool.acquire() as conn:
             try:
-                user, area, created = await assign(conn, args.handle, args.area)
+                if args.official == "remove":
+                    user = await unassign(conn, args.handle, ref, agency=agency)
+                else:
+                    user, place, created = await assign(conn, args.handle, ref, agency=agency)
             except AssignError as exc:
                 sys.exit(f"warga: {exc.field} {getattr(args, exc.field)!r}: {exc}")
+        if args.official == "remove" or user["role"] == "citizen":
+            # Through the broker: every gateway withdraws its live subscriptions there (or, for a citizen
+            # who became an official, makes its sockets sign in again with the new role).
+            await runtime.realtime.user_changed(user["id"])
+    if args.official == "remove":
+        print(f"warga: {user['handle']} is no longer an official of {ref}")
+        return
     done = "is now an official of" if created else "was already an official of"
-    print(f"warga: {user['handle']} {done} {area['level']} {area['name']} (id {area['id']})")
+    what = "agency" if agency else place["level"]
+    print(f"warga: {user['handle']} {done} {what} {place['name']} (id {place['id']})")
+
+
+async def _agency_add_command(settings: Settings, args: argparse.Namespace) -> None:
+    from db import agencies as agencies_db
+    from feed.admin import agency_fields
+    from feed.errors import ApiError
+
+    categories = [c.strip() for c in args.categories.split(",") if c.strip()]
+    try:
+        code, name, categories = agency_fields(
+            {"code": args.code, "name": args.name, "categories": categories}
+        )
+    except ApiError as exc:
+        sys.exit(f"warga: {exc.fields}")
+    async with Runtime(settings, Parts(web=False, gateway=False, relay=False)) as runtime:
+        async with runtime.pool.acquire() as conn:
+            agency_id, created = await agencies_db.upsert(conn, code, name, categories)
+    print(f"warga: agency {code} ({name}) {'added' if created else 'updated'} (id {agency_id})")
 
 
 async def _areas_import_command(settings: Settings, args: argparse.Namespace) -> None:

@@ -207,7 +207,17 @@ CITIZEN_PASSWORD = "wargademo123"
 STAFF: tuple[tuple[str, str, str], ...] = (
     ("moderator", "moderator123", "moderator"),
     ("admin", "admin12345", "admin"),
+    ("petugas.dsda", "dsda12345", "official"),  # an official of the water agency (DSDA, below)
 )
+# (code, name, categories): Jakarta's city agencies a report can be forwarded to.
+AGENCIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("DSDA", "Dinas Sumber Daya Air", ("flood", "drainage")),
+    ("BINAMARGA", "Dinas Bina Marga", ("road_damage", "street_light")),
+    ("DLH", "Dinas Lingkungan Hidup", ("garbage", "tree")),
+    ("DISHUB", "Dinas Perhubungan", ("traffic", "illegal_parking")),
+    ("SATPOLPP", "Satuan Polisi Pamong Praja", ("public_facility",)),
+)
+AGENCY_OFFICIAL = ("petugas.dsda", "DSDA")
 
 
 class DemoError(RuntimeError):
@@ -326,6 +336,7 @@ async def seed(runtime: Any, posts: int = 300, *, progress: bool = True, seed: i
         citizens = [await _account(api, runtime, h, CITIZEN_PASSWORD) for h in CITIZENS]
         staff = {role: await _account(api, runtime, h, pw, role) for h, pw, role in STAFF}
         summary.users = len(citizens) + len(staff)
+        await _agencies(api, staff["admin"])
         with _progress(len(planned), progress) as bar:
             for item in planned:
                 post_id = await _post(api, citizens[item.author], item)
@@ -424,6 +435,20 @@ async def _account(
     return Account(user_id, handle, role, body["token"])
 
 
+async def _agencies(api: httpx.AsyncClient, admin: Account) -> None:
+    """The city agencies and one agency official, through the admin API (200 when a rerun finds them)."""
+    for code, name, categories in AGENCIES:
+        body = {"code": code, "name": name, "categories": list(categories)}
+        response = await api.post("/api/admin/agencies", json=body, headers=admin.headers)
+        if response.status_code not in (200, 201):
+            raise DemoError(f"agency {code} answered {response.status_code}: {response.text[:300]}")
+    handle, agency = AGENCY_OFFICIAL
+    body = {"handle": handle, "agency": agency}
+    response = await api.post("/api/admin/officials", json=body, headers=admin.headers)
+    if response.status_code not in (200, 201):
+        raise DemoError(f"official {handle} answered {response.status_code}: {response.text[:300]}")
+
+
 async def _post(api: httpx.AsyncClient, author: Account, item: PlannedPost) -> int:
     fields = {"text": item.text, "category": item.category, "lat": str(item.lat), "lon": str(item.lon)}
     if item.photo_seeds:
@@ -451,7 +476,7 @@ def _print_credentials(summary: Summary) -> None:
     print(
         f"warga: demo seeded: {len(summary.posts)} posts, {summary.photos} photos, {summary.votes} votes, "
         f"{summary.comments} comments, {summary.hidden} hidden as spam, {summary.users} users, "
-        f"{summary.areas} Jakarta areas imported"
+        f"{summary.areas} Jakarta areas imported, {len(AGENCIES)} city agencies"
     )
     print("warga: demo accounts (handle / password):")
     for handle, password, role in STAFF:
