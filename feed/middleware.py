@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from feed import open311_xml
 from feed.errors import ApiError, error_body
 
 
@@ -21,7 +22,7 @@ class BodyLimit:
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit() or int(value) > self.limit:
-                    await _send_413(send, self.limit)
+                    await _send_413(send, self.limit, scope["path"])
                     return
         seen = 0
 
@@ -37,15 +38,19 @@ class BodyLimit:
         await self.app(scope, counting_receive, send)
 
 
-async def _send_413(send: Send, limit: int) -> None:
+async def _send_413(send: Send, limit: int, path: str) -> None:
     import json
 
-    body = json.dumps(error_body("too_large", f"Request body is over {limit} bytes.")).encode()
+    message = f"Request body is over {limit} bytes."
+    if path.startswith(open311_xml.PREFIX):  # GeoReport clients read the spec's error list, not ours
+        kind, body = open311_xml.error_list(path, 413, message)
+    else:
+        kind, body = "application/json", json.dumps(error_body("too_large", message)).encode()
     await send(
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "headers": [(b"content-type", kind.encode()), (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body})

@@ -349,12 +349,16 @@ def request_json(row: Any, storage: Any, base_url: str, place: str | None = None
         "lat": row["pub_lat"],
         "long": row["pub_lon"],
         "media_url": media,
-        "attributes": [
-            {"code": code, ("values" if isinstance(value, list) else "value"): value}
-            for code, value in (row["attributes"] or {}).items()
-        ],
+        "attributes": _answers(row["category"], row["attributes"] or {}),
     }
     return item
+
+
+def _answers(category: str, answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """In the order the service definition asks (jsonb keeps keys in its own order)."""
+    order = [a.code for a in ATTRIBUTES.get(category, ())]
+    codes = sorted(answers, key=lambda c: order.index(c) if c in order else len(order))
+    return [{"code": c, ("values" if isinstance(answers[c], list) else "value"): answers[c]} for c in codes]
 
 
 def _notes(row: Any) -> str | None:

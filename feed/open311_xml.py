@@ -11,6 +11,7 @@ from typing import Any
 from starlette.responses import Response
 
 FORMATS = {"json": "application/json", "xml": "text/xml; charset=utf-8"}
+PREFIX = "/open311/"
 # The element name of one list item, by list element (the spec's plural/singular pairs).
 _ITEM = {
     "service_requests": "request",
@@ -63,3 +64,11 @@ def render(fmt: str, root: str, body: Any, status: int = 200) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False).encode(), status_code=status, media_type=FORMATS["json"]
     )
+
+
+def error_list(path: str, status: int, description: str) -> tuple[str, bytes]:
+    """(media type, body) of the spec's error list for a request refused before routing (feed.middleware):
+    the path's suffix picks the format, as for every Open311 answer."""
+    fmt = "xml" if path.endswith(".xml") else "json"
+    response = render(fmt, "errors", [{"code": status, "description": description}], status)
+    return FORMATS[fmt], bytes(response.body)

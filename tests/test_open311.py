@@ -13,11 +13,12 @@ import httpx
 import pytest
 
 from feed import open311
+from feed.middleware import BodyLimit
 from tests.conftest import MakeUser
 from tests.officials_helpers import IN_L1, World, away, controlled_clock, make_world, resolve
 from tests.photo_samples import phone_jpeg
 from tests.realtime_client import WsClient, ws_url
-from tests.trust_helpers import settings
+from tests.trust_helpers import limits, settings
 from warga.runtime import Runtime
 
 V2 = "/open311/v2"
@@ -334,3 +335,99 @@ async def test_suspended_account_key_is_403(
         )
     r = await client.post(f"{V2}/requests.json", data=form(api_key))
     assert r.status_code == 403 and "suspended" in r.json()[0]["description"]
+
+
+# --- Idempotency-Key ---------------------------------------------------------------------------------
+async def test_idempotency_key_answers_a_retry_with_the_first_request(
+    client: httpx.AsyncClient, runtime: Runtime, api_key: str
+) -> None:
+    url = f"{V2}/requests"
+    once = {"Idempotency-Key": "crm-ticket-4411"}
+    first = await client.post(f"{url}.json", data=form(api_key), headers=once)
+    assert first.status_code == 201, first.text
+    sid = first.json()[0]["service_request_id"]
+    again = await client.post(f"{url}.xml", data=form(api_key), headers=once)  # a retry, other format
+    assert again.status_code == 201
+    assert xml(again).findtext("request/service_request_id") == sid
+    other = await client.post(f"{url}.json", data=form(api_key, description="lain"), headers=once)
+    assert other.status_code == 422
+    [error] = other.json()
+    assert error["code"] == 422 and "different request" in error["description"]
+    r = await client.post(f"{url}.xml", data=form(api_key), headers={"Idempotency-Key": "k" * 201})
+    assert r.status_code == 400 and "Idempotency-Key" in (xml(r).findtext("error/description") or "")
+    fresh = await client.post(f"{url}.json", data=form(api_key), headers={"Idempotency-Key": "other"})
+    assert fresh.status_code == 201 and fresh.json()[0]["service_request_id"] != sid
+    async with runtime.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM posts") == 2
+
+
+# --- Limits and media types: the shared pipeline's refusals in the spec's shape ----------------------
+def spec_error(r: httpx.Response, fmt: str) -> tuple[int, str]:
+    if fmt == "xml":
+        root = xml(r)
+        assert root.tag == "errors" and [e.tag for e in root] == ["error"]
+        assert [c.tag for c in root[0]] == ["code", "description"]
+        return int(root.findtext("error/code") or 0), root.findtext("error/description") or ""
+    [error] = r.json()
+    assert set(error) == {"code", "description"}
+    return error["code"], error["description"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+async def test_rate_limited_is_429_with_retry_after(
+    client: httpx.AsyncClient, runtime: Runtime, api_key: str, fmt: str
+) -> None:
+    async with settings(runtime, spam_holds="off"), limits(runtime, "post=1/3600:100/3600"):
+        assert (await client.post(f"{V2}/requests.{fmt}", data=form(api_key))).status_code == 201
+        r = await client.post(f"{V2}/requests.{fmt}", data=form(api_key))
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert spec_error(r, fmt)[0] == 429
+    async with runtime.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM posts") == 1
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+async def test_too_large_is_413(client: httpx.AsyncClient, runtime: Runtime, api_key: str, fmt: str) -> None:
+    photo = phone_jpeg(gps=None)
+    async with settings(runtime, max_photo_bytes=len(photo) - 1):
+        files = {"media": ("photo.jpg", photo, "image/jpeg")}
+        r = await client.post(f"{V2}/requests.{fmt}", data=form(api_key), files=files)
+    assert r.status_code == 413
+    code, description = spec_error(r, fmt)
+    assert code == 413 and str(len(photo) - 1) in description
+    # A body over the whole-request cap is refused before routing, still in the spec's shape.
+    sent: list[dict[str, Any]] = []
+
+    async def never_called(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the body limit lets nothing oversized through")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "path": f"{V2}/requests.{fmt}",
+        "headers": [(b"content-length", b"1001")],
+    }
+    await BodyLimit(never_called, limit=1000)(scope, None, send)  # type: ignore[arg-type]
+    start, body = sent
+    response = httpx.Response(start["status"], headers=start["headers"], content=body["body"])
+    assert response.status_code == 413
+    assert spec_error(response, fmt) == (413, "Request body is over 1000 bytes.")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+async def test_wrong_media_type_is_415(
+    client: httpx.AsyncClient, runtime: Runtime, api_key: str, fmt: str
+) -> None:
+    url = f"{V2}/requests.{fmt}"
+    for r in (
+        await client.post(url, json=form(api_key)),
+        await client.post(url, content=b"api_key=x", headers={"content-type": "text/plain"}),
+        await client.post(url, content=b"api_key=x"),  # no content type at all
+    ):
+        assert r.status_code == 415
+        code, description = spec_error(r, fmt)
+        assert code == 415 and "x-www-form-urlencoded" in description
+    async with runtime.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM posts") == 0
