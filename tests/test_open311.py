@@ -15,7 +15,7 @@ import pytest
 from feed import open311
 from feed.middleware import BodyLimit
 from tests.conftest import MakeUser
-from tests.officials_helpers import IN_L1, World, away, controlled_clock, make_world, resolve
+from tests.officials_helpers import IN_L1, World, away, change, controlled_clock, make_world, resolve
 from tests.photo_samples import phone_jpeg
 from tests.realtime_client import WsClient, ws_url
 from tests.trust_helpers import limits, settings
@@ -431,3 +431,23 @@ async def test_wrong_media_type_is_415(
         assert code == 415 and "x-www-form-urlencoded" in description
     async with runtime.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM posts") == 0
+
+
+# --- Agencies ----------------------------------------------------------------------------------------
+async def test_agency_responsible_follows_a_forward_to_an_agency(
+    client: httpx.AsyncClient, runtime: Runtime, world: World, api_key: str
+) -> None:
+    async with runtime.pool.acquire() as conn:
+        await conn.execute("TRUNCATE agencies CASCADE")  # not among conftest's tables: start from none
+    body = {"code": "DSDA", "name": "Dinas Sumber Daya Air", "categories": ["flood"]}
+    r = await client.post("/api/admin/agencies", json=body, headers=world.admin.headers)
+    assert r.status_code == 201, r.text
+    sid = await create(client, api_key)
+    r = await change(client, world.lurah, int(sid), "forwarded", to_agency="DSDA", note="saluran tersumbat")
+    assert r.status_code == 200, r.text
+    item = (await client.get(f"{V2}/requests/{sid}.json")).json()[0]
+    assert item["agency_responsible"] == "Dinas Sumber Daya Air" and item["status"] == "open"
+    assert item["status_notes"] == "saluran tersumbat" and item["expected_datetime"] is not None
+    assert item["address"] == "Kelurahan L1, Kecamatan C1, K"  # still the report's place
+    root = xml(await client.get(f"{V2}/requests/{sid}.xml"))
+    assert root.findtext("request/agency_responsible") == "Dinas Sumber Daya Air"
