@@ -140,7 +140,8 @@ def _illegal(current: str, wanted: str) -> ApiError:
 
 
 async def _check(conn: asyncpg.Connection, user: User, state: Any, wanted: str) -> asyncpg.Record:
-    """404 for what the caller may not see, 403 for another area's report, 409 for an illegal move."""
+    """404 for what the caller may not see, 403 for another owner's report, 409 for an unknown status or an
+    illegal move: in that order, so only those who may act learn about the workflow."""
     if state is None or not visible_to(state, user):
         raise not_found("post")
     if not await may_act(conn, user, state["area_id"], state["agency_id"]):
@@ -149,6 +150,11 @@ async def _check(conn: asyncpg.Connection, user: User, state: Any, wanted: str) 
             "forbidden",
             "Only officials of the report's owner (its area or above, or the agency it was forwarded to) "
             "and admins may.",
+        )
+    if wanted not in SETTABLE:
+        # An unknown status is a conflict with the workflow, not a malformed field (issue #5).
+        raise ApiError(
+            409, "unknown_status", f"Unknown status {wanted!r}.", {"status": "one of " + ", ".join(SETTABLE)}
         )
     if wanted not in NEXT.get(state["status"], ()):
         raise _illegal(state["status"], wanted)
@@ -171,11 +177,6 @@ async def _change_status(request: Request) -> JSONResponse:
     wanted = data.get("status")
     if not isinstance(wanted, str) or not wanted:
         raise invalid({"status": "required"})
-    if wanted not in SETTABLE:
-        # An unknown status is a conflict with the workflow, not a malformed field (issue #5).
-        raise ApiError(
-            409, "unknown_status", f"Unknown status {wanted!r}.", {"status": "one of " + ", ".join(SETTABLE)}
-        )
     errors: dict[str, str] = {}
     note = _optional_text(data, "note", errors, MAX_NOTE)
     reason = _optional_text(data, "reason", errors, MAX_REASON)
