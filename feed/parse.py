@@ -36,7 +36,29 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
         raise ApiError(400, "bad_json", f"Malformed JSON: {exc}") from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", "Request body must be a JSON object.")
+    if not _storable(data):
+        raise ApiError(400, "bad_json", "Text must be valid Unicode without NUL characters.")
     return data
+
+
+def _storable(value: Any) -> bool:
+    """False if any string holds NUL or a lone surrogate (JSON allows both as escapes): PostgreSQL text
+    cannot store either, so without this check they surface as a 500 deep in a query."""
+    if isinstance(value, str):
+        return _utf8(value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable(v) for v in value)
+    return True
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def _reject_constant(name: str) -> Any:
@@ -88,7 +110,9 @@ def number_field(
     if not math.isfinite(number) or not low <= number <= high:
         errors[name] = f"must be between {low:g} and {high:g}"
         return None
-    return number
+    # PostgreSQL float8 maths raises "underflow" on values like 1e-300 (sin, cos, products); nothing warga
+    # measures is smaller than a micrometre, so such a value is zero.
+    return 0.0 if abs(number) < 1e-12 else number
 
 
 def int_param(request: Request, name: str, default: int, *, low: int, high: int) -> int:
