@@ -110,3 +110,14 @@ async def decide_appeal(
         actor_id,
         reason,
     )
+
+
+async def refusal_details(conn: asyncpg.Connection, user_id: int) -> asyncpg.Record | None:
+    """The suspension in force with whether it was appealed: what sign-in tells a suspended user."""
+    return await conn.fetchrow(
+        """SELECT s.reason, s.ends_at,
+                  EXISTS (SELECT 1 FROM appeals a WHERE a.suspension_id = s.id) AS appealed
+           FROM suspensions s
+           WHERE s.user_id = $1 AND s.lifted_at IS NULL AND s.ends_at > now() ORDER BY s.id DESC LIMIT 1""",
+        user_id,
+    )

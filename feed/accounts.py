@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from db import suspensions as suspensions_db
 from db import users as users_db
 from feed import auth
 from feed.errors import ApiError, invalid
 from feed.parse import no_unknown, read_json, text_field
+from feed.serialize import iso
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_.]{3,32}$")
 
@@ -68,12 +71,31 @@ async def login(request: Request) -> JSONResponse:
         raise ApiError(401, "bad_credentials", "Wrong handle or password.")
     user = auth.User.from_row(row)
     if user.suspended:
-        raise ApiError(403, "suspended", "Your account is suspended.")
+        raise await _suspended(runtime, user.id)
     async with runtime.pool.acquire() as conn:
         if auth.needs_rehash(row["password_hash"]):
             await users_db.set_password_hash(conn, user.id, auth.hash_password(password))
         token = await issue_token(conn, user.id, runtime.settings.token_ttl_days)
     return JSONResponse({"token": token, "user": user.public()})
+
+
+async def _suspended(runtime: Any, user_id: int) -> ApiError:
+    """403 `suspended` telling the account holder (the password was right) why, until when, and whether
+    they may still appeal (POST /api/appeals, once per suspension)."""
+    async with runtime.pool.acquire() as conn:
+        row = await suspensions_db.refusal_details(conn, user_id)
+    if row is None:  # suspended_until set without a suspensions row (a manual edit): no more to tell
+        return ApiError(403, "suspended", "Your account is suspended.")
+    return ApiError(
+        403,
+        "suspended",
+        f"Your account is suspended until {iso(row['ends_at'])}: {row['reason']}",
+        {
+            "reason": row["reason"],
+            "suspended_until": iso(row["ends_at"]) or "",
+            "appeal": "already_appealed" if row["appealed"] else "allowed",
+        },
+    )
 
 
 async def logout(request: Request) -> JSONResponse:

@@ -97,6 +97,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/appeals", appeals.list_appeals, methods=["GET"]),
         Route("/api/appeals/{id}/decision", appeals.decide, methods=["POST"]),
         Route("/api/posts/{id}/merge", duplicates.merge, methods=["POST"]),
+        Route("/api/posts/{id}/duplicates", duplicates.for_post, methods=["GET"]),
         Route("/openapi.json", openapi.spec, methods=["GET"]),
         # Open311 GeoReport v2 and open data (docs/open311.md).
         *open311_routes(),

@@ -59,6 +59,28 @@ async def suggest(
     return found[:MAX_SUGGESTIONS]
 
 
+MERGERS = ("official", "moderator", "admin")
+
+
+async def for_post(request: Request) -> JSONResponse:
+    """GET /api/posts/{id}/duplicates — the suggestions for an existing report, for those who may merge it
+    (the web app's "merge into…" list). Same rules as merge: officials of the report's area (or above),
+    moderators and admins; measured from the exact position, so only they may ask."""
+    runtime = request.app.state.runtime
+    post_id = path_id(request)
+    user = await require_user(request)
+    if user.role not in MERGERS:
+        raise ApiError(403, "forbidden", "Only officials and moderators merge reports.")
+    async with runtime.pool.acquire() as conn:
+        row = await posts_db.get(conn, post_id)
+        if row is None or any(row[k] is not None for k in ("deleted_at", "hidden_at", "held_at")):
+            raise not_found("post")
+        if not user.is_staff and not await may_act(conn, user, row["area_id"]):
+            raise ApiError(403, "forbidden", "Officials merge reports of their own areas only.")
+        found = await suggest(conn, runtime, post_id, row["category"], row["lat"], row["lon"])
+    return JSONResponse({"items": found})
+
+
 async def merge(request: Request) -> JSONResponse:
     runtime = request.app.state.runtime
     post_id = path_id(request)
@@ -75,7 +97,7 @@ async def merge(request: Request) -> JSONResponse:
         raise invalid({"reason": "a string of at most 500 characters"})
     from feed.posts import emit  # feed.posts calls suggest() above: imported here, not at the top
 
-    if user.role not in ("official", "moderator", "admin"):
+    if user.role not in MERGERS:
         raise ApiError(403, "forbidden", "Only officials and moderators merge reports.")
     async with runtime.pool.acquire() as conn, conn.transaction():
         # Lock both rows in id order: two merges of the same pair cannot deadlock.

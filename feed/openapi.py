@@ -869,6 +869,16 @@ PATHS.update(
                 tag="officials",
             ),
         },
+        "/api/posts/{id}/duplicates": {
+            "parameters": [_ID],
+            "get": _op(
+                "Possible duplicates of a report (open, same category, within 100 m, last 7 days), nearest "
+                "first: {items: [{id, text, distance_m, votes, thumb_url}]} — for those who may merge it",
+                {"200": _json(_OBJ), **_errors(400, 401, 403, 404)},
+                auth="required",
+                tag="officials",
+            ),
+        },
     }
 )
 

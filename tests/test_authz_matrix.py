@@ -43,7 +43,7 @@ class Rule:
     method: str
     path: str  # {post}, {comment}, {user}, {anchor} are filled per cell
     ok: int
-    who: str  # any | user | staff | author | merger
+    who: str  # any | user | staff | author | merger | area_merger | …
     hidden: str = "404"  # for a hidden target: "404" for everyone, or "staff" (staff get `ok`, others 404)
     body: dict[str, Any] | None = None
     flagged: bool = False  # the target carries a pending flag first (queue resolution)
@@ -71,6 +71,7 @@ RULES = [
         flagged=True,
     ),
     Rule("POST", "/api/posts/{post}/merge", 200, "merger", body={"into": "{anchor}"}),
+    Rule("GET", "/api/posts/{post}/duplicates", 200, "area_merger"),
     Rule("POST", "/api/admin/users/{user}/suspend", 200, "suspender", body={"reason": "x", "days": 1}),
     Rule("GET", "/api/moderation/queue", 200, "staff"),
     Rule("GET", "/api/moderation/log", 200, "staff"),
@@ -111,6 +112,14 @@ def expected(rule: Rule, caller: str, target: str) -> int:
         return rule.ok if mine else 403
     if rule.who == "suspender":
         return rule.ok if staff and target != "own" else 403
+    if rule.who == "area_merger":
+        # Who may merge this one report: staff, and officials of its own area (X or Y).
+        if caller.startswith("citizen"):
+            return 403
+        if hidden:
+            return 404
+        mine = (caller == "official_x") == (target != "other_area")
+        return rule.ok if staff or mine else 403
     if rule.who == "merger":
         if caller.startswith("citizen"):
             return 403

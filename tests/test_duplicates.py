@@ -94,6 +94,13 @@ async def test_officials_merge_only_in_their_areas(
     c = await new_post(client, w.citizen, at=IN_L3, text="sampah di L3")
     d = await new_post(client, w.citizen, at=IN_L2, text="sampah di L2")
     citizen = await make_user()
+    # The suggestions for an existing report, for those who may merge it (same rules as merging).
+    listed = await client.get(f"/api/posts/{a['id']}/duplicates", headers=w.lurah.headers)
+    assert listed.status_code == 200 and [d["id"] for d in listed.json()["items"]] == [b["id"]]
+    assert (await client.get(f"/api/posts/{a['id']}/duplicates", headers=citizen.headers)).status_code == 403
+    assert (await client.get(f"/api/posts/{a['id']}/duplicates", headers=w.other.headers)).status_code == 403
+    assert (await client.get(f"/api/posts/{a['id']}/duplicates")).status_code == 401
+    assert (await client.get("/api/posts/99999999/duplicates", headers=w.admin.headers)).status_code == 404
     assert (
         await client.post(f"/api/posts/{b['id']}/merge", json={"into": a["id"]}, headers=citizen.headers)
     ).status_code == 403

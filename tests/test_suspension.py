@@ -105,11 +105,21 @@ async def test_one_appeal_per_suspension_and_lifting(client: httpx.AsyncClient, 
     assert (await suspend(client, mod, who)).status_code == 200
     wrong = await client.post("/api/appeals", json={**body, "password": "nope nope"})
     assert wrong.status_code == 401
+    # Signing in tells the account holder why, until when, and that they may appeal.
+    signin = await client.post("/api/auth/login", json={"handle": who.handle, "password": PASSWORD})
+    assert signin.status_code == 403 and signin.json()["error"]["code"] == "suspended"
+    told = signin.json()["error"]["fields"]
+    assert told["reason"] == "spam run" and told["appeal"] == "allowed" and told["suspended_until"]
+    assert "spam run" in signin.json()["error"]["message"]
+    nosy = await client.post("/api/auth/login", json={"handle": who.handle, "password": "nope nope"})
+    assert nosy.status_code == 401 and "spam run" not in nosy.text  # the reason only with the password
     r = await client.post("/api/appeals", json=body)
     assert r.status_code == 201 and r.json()["suspension_reason"] == "spam run"
     appeal_id = r.json()["id"]
     again = await client.post("/api/appeals", json=body)
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_appealed"
+    signin = await client.post("/api/auth/login", json={"handle": who.handle, "password": PASSWORD})
+    assert signin.json()["error"]["fields"]["appeal"] == "already_appealed"
     assert (await client.get("/api/appeals", headers=who.headers)).status_code == 401  # token revoked
     listed = await client.get("/api/appeals", params={"pending": "true"}, headers=mod.headers)
     assert [a["id"] for a in listed.json()["items"]] == [appeal_id]
