@@ -7,6 +7,7 @@ import asyncio
 import csv
 import io
 import json
+import tracemalloc
 from typing import Any
 
 import httpx
@@ -141,3 +142,44 @@ async def asgi_get(app: Any, path: str, query: str) -> tuple[int, list[bytes]]:
 
     await app(scope, receive, send)
     return status, chunks
+
+
+async def _add_posts(runtime: Runtime, author_id: int, count: int) -> None:
+    async with runtime.pool.acquire() as conn:
+        await conn.execute(
+            """INSERT INTO posts (author_id, text, category, lat, lon, pub_lat, pub_lon, cell9, cell7)
+               SELECT $1, repeat('banjir setinggi lutut ', 4) || g, 'flood', $2, $3, $2, $3, 0, 0
+               FROM generate_series(1, $4) g""",
+            author_id,
+            IN_L1[0],
+            IN_L1[1],
+            count,
+        )
+
+
+async def _peak_while_exporting(runtime: Runtime, fmt: str) -> tuple[int, int]:
+    """(peak bytes allocated by Python while the whole export is produced, bytes produced)."""
+    params = {"start": None, "end": None, "area_id": None, "category": None}
+    produce = export._csv if fmt == "csv" else export._geojson
+    size = 0
+    tracemalloc.start()
+    try:
+        async for chunk in produce(runtime, params):
+            size += len(chunk)
+        return tracemalloc.get_traced_memory()[1], size
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson"])
+async def test_export_memory_does_not_grow_with_the_rows(runtime: Runtime, world: World, fmt: str) -> None:
+    # Constant memory, measured: ten times the rows must not need (nearly) ten times the memory, and the
+    # peak must stay below half the body (a buffered export holds all of it, and more). Allocations, not
+    # time: the same on a loaded machine. bench/export.py measures a million rows.
+    await _add_posts(runtime, world.citizen.id, 2_000)
+    small_peak, small_size = await _peak_while_exporting(runtime, fmt)
+    await _add_posts(runtime, world.citizen.id, 18_000)
+    big_peak, big_size = await _peak_while_exporting(runtime, fmt)
+    assert big_size > 9 * small_size
+    assert big_peak < 2 * small_peak, (small_peak, big_peak)
+    assert big_peak < big_size / 2, (big_peak, big_size)

@@ -451,3 +451,39 @@ async def test_agency_responsible_follows_a_forward_to_an_agency(
     assert item["address"] == "Kelurahan L1, Kecamatan C1, K"  # still the report's place
     root = xml(await client.get(f"{V2}/requests/{sid}.xml"))
     assert root.findtext("request/agency_responsible") == "Dinas Sumber Daya Air"
+
+
+async def test_at_most_1000_requests_per_answer_and_pages_beyond(
+    client: httpx.AsyncClient, runtime: Runtime, world: World
+) -> None:
+    async with runtime.pool.acquire() as conn:
+        await conn.execute(
+            """INSERT INTO posts (author_id, text, category, lat, lon, pub_lat, pub_lon, cell9, cell7)
+               SELECT $1, 'sampah ' || g, 'garbage', $2, $3, $2, $3, 0, 0 FROM generate_series(1, 1003) g""",
+            world.citizen.id,
+            IN_L1[0],
+            IN_L1[1],
+        )
+        old = await conn.fetchval(
+            """INSERT INTO posts (author_id, text, category, lat, lon, pub_lat, pub_lon, cell9, cell7,
+                                  created_at)
+               VALUES ($1, 'lama', 'garbage', $2, $3, $2, $3, 0, 0, now() - interval '91 days')
+               RETURNING id""",
+            world.citizen.id,
+            IN_L1[0],
+            IN_L1[1],
+        )
+    first = (await client.get(f"{V2}/requests.json")).json()
+    assert len(first) == 1000  # the spec's cap; the 91-day-old report is outside the default window
+    rest = (await client.get(f"{V2}/requests.json", params={"page": 2})).json()
+    assert len(rest) == 3
+    assert str(old) not in {i["service_request_id"] for i in first + rest}
+    root = xml(await client.get(f"{V2}/requests.xml", params={"page": 2, "page_size": 2}))
+    assert len(root.findall("request")) == 2
+    assert (await client.get(f"{V2}/requests/{old}.json")).status_code == 200  # by id: any age
+
+
+def test_dates_without_an_offset_are_jakarta_time() -> None:
+    moment = open311._date("2026-06-01T00:00:00", "start_date")
+    assert moment == datetime(2026, 5, 31, 17, 0, tzinfo=UTC)
+    assert open311._date("2026-06-01T00:00:00Z", "start_date") == datetime(2026, 6, 1, tzinfo=UTC)
