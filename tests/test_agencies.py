@@ -206,7 +206,16 @@ async def test_agency_resolves_and_a_reopen_comes_back_to_it(
     pid = (await post_at(client, world.citizen, IN_L1))["id"]
     assert (await change(client, world.camat, pid, "forwarded", to_agency="DSDA")).status_code == 200
     clock.advance(hours=3)
-    # Past DSDA's acknowledge deadline: an agency is not part of the area tree, so nothing escalates.
+    # Past DSDA's acknowledge deadline (2 h): an agency is outside the area tree, so it escalates once, to
+    # the top of the report's area chain (K), told to K's subscribers and the agency's.
+    assert await escalation.sweep(runtime) == 1
+    step = (await timeline(client, pid))["items"][-1]
+    assert (step["kind"], step["detail"]["level"], step["to_area"]) == ("escalated", 1, world.area["K"])
+    async with runtime.pool.acquire() as conn:
+        event = await conn.fetchrow("SELECT area_ids, lat FROM events ORDER BY id DESC LIMIT 1")
+        dsda_id = await conn.fetchval("SELECT id FROM agencies WHERE code = 'DSDA'")
+    assert (list(event["area_ids"]), event["lat"]) == ([world.area["K"], -dsda_id], None)
+    clock.advance(hours=2)  # 2 x SLA: nothing above the top
     assert await escalation.sweep(runtime) == 0
     r = await resolve_post(client, city.dsda, pid, gps=IN_L1)
     assert r.status_code == 200, r.text
@@ -222,7 +231,7 @@ async def test_agency_resolves_and_a_reopen_comes_back_to_it(
         (True, "resolved", True),
         (True, None, False),
     ]
-    assert clocks[1]["time_to_resolve_s"] == 3 * 3600.0
+    assert clocks[1]["time_to_resolve_s"] == 5 * 3600.0
     assert (await change(client, world.lurah, pid, "acknowledged")).status_code == 403
     assert (await change(client, city.dsda, pid, "acknowledged")).status_code == 200
     # Open311 names the agency that owns the report as responsible.

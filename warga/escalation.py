@@ -6,7 +6,9 @@ level 2 (2x SLA) to the grandparent (camat → kota), and so on up to the root. 
 once, recorded in post_escalations, as a timeline step and an outbox event `post.escalated` whose area_ids
 are the PARENT chain from the escalation target upwards: the target's officials (and those above) hear it
 live, the late office itself does not need telling. The event has no position, so it is not pushed to
-nearby citizens.
+nearby citizens. A city agency's clock is outside the area tree: at 1x SLA it escalates once, to the top of
+the report's area chain (the kota, whose officials answer for the city's work there), and the agency's own
+subscribers hear it too.
 
 The sweep runs in the relay process (warga/runtime.py starts a Sweeper when parts.relay) and reads the time
 from runtime.clock, so tests move time instead of sleeping.
@@ -28,6 +30,7 @@ from db import status as status_db
 from feed.officials import area_chain_ids
 from feed.serialize import iso, post_json
 from feed.status import step_json
+from realtime.channels import agency_key
 
 log = logging.getLogger("warga.escalation")
 BATCH = 500
@@ -70,7 +73,7 @@ async def _escalate(conn: asyncpg.Connection, runtime: Any, post_id: int, clock_
         span = due - clock["started_at"]
         if due > now:
             return 0
-        chain = await area_chain_ids(conn, clock["area_id"])  # owner first, root last
+        chain = await _chain(conn, clock, state["area_id"])  # owner first, root last
         top = len(chain) - 1
         reached = min(int((now - clock["started_at"]) / span), top) if span > ZERO else top
         following = reached + 1
@@ -97,12 +100,24 @@ async def _escalate(conn: asyncpg.Connection, runtime: Any, post_id: int, clock_
                 to_area=target,
                 detail=detail,
             )
-            announce.append((step_id, chain[level:], detail))
+            areas = [a for a in chain[level:] if a is not None]
+            if clock["agency_id"] is not None:
+                areas.append(agency_key(clock["agency_id"]))
+            announce.append((step_id, areas, detail))
         # The outbox events last, right before commit (db.events).
         for step_id, areas, detail in announce:
             await _emit(conn, runtime, post_id, step_id, areas, detail, now - due)
             fired += 1
     return fired
+
+
+async def _chain(conn: asyncpg.Connection, clock: Any, post_area: int | None) -> list[Any]:
+    """The owner, then whom each escalation level reaches: an area's ancestors; for an agency, the root of
+    the report's area (nothing when the report lies outside every area)."""
+    if clock["agency_id"] is None:
+        return await area_chain_ids(conn, clock["area_id"])
+    areas = await area_chain_ids(conn, post_area)
+    return [None, areas[-1]] if areas else [None]
 
 
 async def _emit(
