@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
+import socket
+from collections.abc import Callable
+from typing import Any
 
 import httpx
+import redis.asyncio as redis
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,7 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from feed.app import build_app
 from feed.observability import Observability, metrics_endpoint
+from tests.photo_samples import phone_jpeg
+from tests.realtime_client import MONAS, WsClient, emit, fake_post, started_runtime, ws_url
 from warga import logs
 
 
@@ -68,3 +76,138 @@ async def test_metrics_by_route_template() -> None:
     assert samples[("warga_http_requests_total", "/things/{id}", "200")] >= 3
     assert not any(route == "/things/1" for _, route, _ in samples)
     assert ("warga_ws_open_sockets", None, None) in samples
+
+
+# -- the whole process: every series an operator needs exists and moves when its thing happens ---------
+
+
+def _scrape(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def _value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Wait for something the process does in the background (a hang guard, not a timing assertion)."""
+
+    async def poll() -> None:
+        while not condition():  # noqa: ASYNC110 - the condition is another part's state, no event to await
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), 60)
+
+
+async def test_every_operator_series_exists_and_moves(
+    pg_admin_url: str, redis_url: str, tmp_path: Any
+) -> None:
+    async with started_runtime(pg_admin_url, redis_url, tmp_path, ws_queue_bytes=64 * 1024) as runtime:
+        transport = httpx.ASGITransport(app=build_app(runtime))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+
+            async def scrape() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+                return _scrape((await http.get("/metrics")).text)
+
+            before = await scrape()
+            for _ in range(3):
+                assert (await http.get("/api/categories")).status_code == 200
+            gateway, relay = runtime.realtime.gateway, runtime.realtime.relay
+            assert gateway is not None and relay is not None
+            fast = await WsClient.open(ws_url(runtime))
+            await fast.subscribe("s", *MONAS, 500)
+            during = await scrape()
+
+            # A socket that never reads: its backlog passes ws_queue_bytes and it is closed with 4008.
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", gateway.port))
+            slow = await WsClient.open(ws_url(runtime), sock=sock, max_queue=1)
+            await slow.subscribe("s", *MONAS, 500)
+            big = "x" * 20_000
+            for _ in range(200):
+                for _ in range(10):
+                    await emit(runtime.pool, "post.created", fake_post(*MONAS, text=big))
+                if any(client.closing for client in gateway._clients):
+                    break
+            last = await emit(runtime.pool, "post.created", fake_post(*MONAS))
+            await fast.events_until("s", last)
+            assert await slow.closed_code() == 4008
+
+            # The broker's pub/sub connection dropped (as when Redis restarts): it reconnects and says so.
+            broker = runtime.realtime.broker
+            admin = redis.Redis.from_url(redis_url)
+            ids = [c["id"] for c in await admin.client_list() if c.get("name") == broker.client_name]
+            await admin.client_kill_filter(_id=ids[0])
+            await admin.aclose()
+            await _until(lambda: broker.reconnects > 0)
+
+            # A photo in the pool: the queue gauge counts it while it is there, and the histogram times it.
+            job = asyncio.create_task(runtime.photos.process(phone_jpeg()))
+            await asyncio.sleep(0)  # process() counts the photo before its first await
+            photo_during = await scrape()
+            await job
+            await fast.close()
+            await _until(lambda: gateway.connections == 0)
+            after = await scrape()
+
+    route = {"route": "/api/categories", "method": "GET"}
+    assert _value(after, "warga_http_requests_total", **route, status="200") >= (
+        _value(before, "warga_http_requests_total", **route, status="200") + 3
+    )
+    assert _value(after, "warga_http_request_duration_seconds_count", **route) >= (
+        _value(before, "warga_http_request_duration_seconds_count", **route) + 3
+    )
+    assert _value(after, "warga_http_request_duration_seconds_bucket", **route, le="+Inf") >= 3
+    assert _value(during, "warga_ws_open_sockets") == _value(before, "warga_ws_open_sockets") + 1
+    assert _value(after, "warga_ws_open_sockets") == _value(before, "warga_ws_open_sockets")
+    for name in ("warga_ws_queue_drops_total", "warga_ws_slow_client_closes_total"):
+        assert _value(after, name) >= _value(before, name) + 1, name
+    for name in ("warga_ws_events_delivered_total", "warga_relay_published_total"):
+        assert _value(after, name) >= _value(before, name) + 2, name
+    assert _value(after, "warga_relay_lag_seconds") > 0
+    assert (
+        _value(after, "warga_broker_reconnects_total") >= _value(before, "warga_broker_reconnects_total") + 1
+    )
+    assert _value(photo_during, "warga_photo_queue") == _value(before, "warga_photo_queue") + 1
+    assert _value(after, "warga_photo_queue") == _value(before, "warga_photo_queue")
+    assert _value(after, "warga_photo_processing_seconds_count") >= (
+        _value(before, "warga_photo_processing_seconds_count") + 1
+    )
+
+
+async def test_tokens_and_passwords_never_reach_logs_or_metrics(app: Any) -> None:
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    logs.configure("debug", stream)  # the most a process ever logs
+    password = "Sekret-Pa55word-Jakarta"
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            r = await http.post("/api/auth/register", json={"handle": "leaky", "password": password})
+            assert r.status_code == 201
+            token = r.json()["token"]
+            r = await http.post("/api/auth/login", json={"handle": "leaky", "password": password})
+            token2 = r.json()["token"]
+            bad = await http.post("/api/auth/login", json={"handle": "leaky", "password": password + "x"})
+            assert bad.status_code == 401
+            auth = {"Authorization": f"Bearer {token}"}
+            assert (await http.get("/api/me", headers=auth)).status_code == 200
+            # A token where one does not belong (the URL) and a refused one: both are logged paths.
+            await http.get(f"/api/feed?lat=-6.2&lon=106.8&token={token2}", headers=auth)
+            await http.get("/api/me", headers={"Authorization": f"Bearer {token2}x"})
+            assert (await http.post("/api/auth/logout", headers=auth)).status_code in (200, 204)
+            exposition = (await http.get("/metrics")).text
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    logged = stream.getvalue()
+    assert "warga.access" in logged  # the logs did capture the requests
+    for secret in (password, token, token2, token[4:], token2[4:]):
+        assert secret not in logged
+        assert secret not in exposition
