@@ -15,7 +15,12 @@ Services: DATABASE_URL (a bench database is created on that server and dropped a
 PostgreSQL; REDIS_URL or a private redis-server. The last line is
 `fanout_ratio_vs_websockets=… fanout_ratio_vs_broadcaster=… p99_ratio_vs_websockets=…`.
 
-Usage: python bench/fanout.py [--clients 1000 --messages 300 --rate 120] [--broker redis|memory]
+Each load line also carries the server's CPU (user + system, the process and its children) spent on the
+load: `cpu_us_per_delivery` and `cpu_ms_per_message`, a figure that holds up on a busy machine where
+wall-clock rates do not; their medians are printed before the last line.
+
+Usage: python bench/fanout.py [--clients 1000 --messages 300 --rate 120] [--broker redis|memory] [--repeat 3]
+       [--only warga] [--geo-subscribers 0]   (a quick CPU look at warga alone, no geo run)
 """
 
 from __future__ import annotations
@@ -124,12 +129,47 @@ def redis(kind: str) -> Iterator[str | None]:
         yield url
 
 
-def load(mode: str, port: int, a: argparse.Namespace, warm_up: bool = False) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a server process and all its descendants (a `warga serve` may fork helpers),
+    from /proc.
+
+    CPU time, unlike wall-clock rates, holds up on a machine other people are loading: it is what the server
+    itself spent, whoever else was running.
+    """
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, cpu seconds)
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name (field 2) may hold spaces: split after its closing parenthesis.
+        fields = text[text.rindex(")") + 2 :].split()
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    family, total = {pid}, 0.0
+    for _ in range(4):  # a few generations deep is plenty
+        family |= {p for p, (parent, _cpu) in stats.items() if parent in family}
+    for p in family:
+        total += stats.get(p, (0, 0.0))[1]
+    return total
+
+
+def load(mode: str, port: int, pid: int, a: argparse.Namespace, warm_up: bool = False) -> dict[str, Any]:
     clients, messages = (100, 30) if warm_up else (a.clients, a.messages)
     command = [PY, str(BASELINES / "fanout_load.py"), mode, "--port", str(port), "--clients", str(clients)]
     command += ["--messages", str(messages), "--rate", str(a.rate), "--sample-every", "5"]
+    cpu_before = cpu_seconds(pid)
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=600).stdout
+    cpu = cpu_seconds(pid) - cpu_before
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    # The whole load: connecting the subscribers, every message, the fan-out; divided per delivery and per
+    # message published (for warga: per POST /api/posts, with its transaction, relay hop and fan-out).
+    result["server_cpu_s"] = round(cpu, 2)
+    result["cpu_us_per_delivery"] = round(cpu * 1e6 / max(1, result["delivered"]), 2)
+    result["cpu_ms_per_message"] = round(cpu * 1e3 / max(1, messages), 2)
+    result["load_avg_1m"] = round(os.getloadavg()[0], 2)
     if not warm_up:
         print(json.dumps(result), flush=True)
     return result
@@ -253,6 +293,13 @@ def main() -> None:
     ap.add_argument("--uvloop", action="store_true", help="run warga under uvloop's event loop policy")
     ap.add_argument("--geo-subscribers", type=int, default=2000)
     ap.add_argument("--geo-posts", type=int, default=300)
+    ap.add_argument(
+        "--only",
+        nargs="+",
+        choices=["websockets", "broadcaster", "warga"],
+        default=["websockets", "broadcaster", "warga"],
+        help="measure only these servers (a quick look; the ratio line needs all three)",
+    )
     a = ap.parse_args()
     raise_nofile()
     runs: dict[str, list[dict[str, Any]]] = {"websockets": [], "broadcaster": [], "warga": []}
@@ -281,23 +328,36 @@ def main() -> None:
                 wait_port(ws_port, bare)
                 wait_port(b_port, broadcaster)
                 wait_http(f"http://127.0.0.1:{w_port}/healthz", warga, 180)
-                for mode, port in (("websockets", ws_port), ("broadcaster", b_port), ("warga", w_port)):
-                    load(mode, port, a, warm_up=True)  # first connections, imports, caches: not counted
+                servers = {
+                    "websockets": (ws_port, bare.pid),
+                    "broadcaster": (b_port, broadcaster.pid),
+                    "warga": (w_port, warga.pid),
+                }
+                for mode, (port, pid) in servers.items():
+                    load(mode, port, pid, a, warm_up=True)  # first connections, imports, caches: not counted
                 for _ in range(a.repeat):
-                    runs["websockets"].append(load("websockets", ws_port, a))
-                    runs["broadcaster"].append(load("broadcaster", b_port, a))
-                    runs["warga"].append(load("warga", w_port, a))
-                exact_pct, stats = asyncio.run(geo_run(w_port, a.geo_subscribers, a.geo_posts, 60))
-                print(
-                    json.dumps({"mode": "warga-geo", **stats, "exact_pct": round(exact_pct, 2)}), flush=True
-                )
-                print(f"geo_exact_pct={exact_pct:.2f}", flush=True)
+                    for mode, (port, pid) in servers.items():
+                        if mode in a.only:
+                            runs[mode].append(load(mode, port, pid, a))
+                if a.geo_subscribers:
+                    exact_pct, stats = asyncio.run(geo_run(w_port, a.geo_subscribers, a.geo_posts, 60))
+                    line = {"mode": "warga-geo", **stats, "exact_pct": round(exact_pct, 2)}
+                    print(json.dumps(line), flush=True)
+                    print(f"geo_exact_pct={exact_pct:.2f}", flush=True)
     finally:
         shutil.rmtree(data, ignore_errors=True)
-    summary = {
-        mode: {k: median(r, k) for k in ("deliveries_per_s", "p50_ms", "p99_ms")} for mode, r in runs.items()
-    }
+    keys = ("deliveries_per_s", "p50_ms", "p99_ms", "cpu_us_per_delivery", "cpu_ms_per_message")
+    summary = {mode: {k: median(r, k) for k in keys} for mode, r in runs.items() if r}
     print(json.dumps({"medians": summary, "runs": a.repeat}), flush=True)
+    print(
+        "cpu_us_per_delivery "
+        + " ".join(f"{mode}={m['cpu_us_per_delivery']:.2f}" for mode, m in summary.items())
+        + " cpu_ms_per_message "
+        + " ".join(f"{mode}={m['cpu_ms_per_message']:.2f}" for mode, m in summary.items()),
+        flush=True,
+    )
+    if len(summary) < 3:
+        return
     w, ws, b = summary["warga"], summary["websockets"], summary["broadcaster"]
     print(
         f"fanout_ratio_vs_websockets={w['deliveries_per_s'] / ws['deliveries_per_s']:.2f} "
