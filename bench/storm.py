@@ -1,0 +1,308 @@
+"""Reconnect storm: thousands of sockets lose their realtime process at once and resume with `since`.
+
+Runs the Procfile layout as separate processes — `warga web` (HTTP API), `warga relay`, `warga realtime`
+(the sockets) — on one PostgreSQL database and one Redis. N clients (default 5,000) subscribe `near` random
+Jakarta points (1 km) and keep the last seq they saw; posts flow over HTTP the whole time. Then the realtime
+process is killed (SIGKILL: a crash, not a polite 1001) and started again. Every client reconnects with the
+web client's backoff (exponential from 0.5 s, capped at 30 s, "equal jitter": a random delay between half
+the cap and the cap) and subscribes again with `since`. Measured in this one run:
+
+- resumed_within_s: from the kill until the last client has caught up;
+- catchup_p99_ms: per client, from the start of the connection attempt that worked until `subscribed` and
+  every replayed event (seq <= subscribed.seq) have arrived;
+- PostgreSQL load: transactions committed and scans of the events table in the bench database
+  (pg_stat_database, pg_stat_user_tables), during the storm minus the same window's share at the steady
+  rate measured before it, divided by the number of sockets;
+- lost / duplicated: at the end every client must hold exactly the posts created within its radius.
+
+The peers it names are the run's own steady state (the same processes, before the storm). The last line is
+`storm_sockets=… resumed_within_s=… catchup_p99_ms=… pg_queries_per_socket=…`.
+
+Usage: python bench/storm.py [--sockets 5000 --rate 20 --steady-s 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from fanout import JAKARTA, PY, database, raise_nofile, wait_http, wait_port  # noqa: E402
+
+from tests import services  # noqa: E402
+from warga.geo import distance_m  # noqa: E402
+
+WARGA = [PY, "-c", "from warga.cli import main; main()"]
+RADIUS_M = 1000.0
+# The web client's backoff (feed/static/js/live.js): the same numbers, so the storm is the real one.
+BASE_BACKOFF_S, MAX_BACKOFF_S = 0.5, 30.0
+# pg_stat_* counters reach the shared statistics at most once a second from a busy backend and within
+# 10 s from an idle one: read them only after this long, at both ends of every window.
+STATS_SETTLE_S = 11.0
+Made = list[tuple[int, float, float]]  # (post id, lat, lon) of every post the run created
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+@dataclass
+class Client:
+    lat: float
+    lon: float
+    last_seq: int = 0
+    seen: list[int] = field(default_factory=list)  # post ids of post.created events, in arrival order
+    resumed_at: float = 0.0  # when its latest catch-up completed
+    catchup_ms: float = 0.0
+    reconnects: int = 0
+
+
+def backoff(attempt: int) -> float:
+    cap = min(MAX_BACKOFF_S, BASE_BACKOFF_S * 2**attempt)
+    return cap / 2 + random.random() * cap / 2
+
+
+async def run_client(url: str, c: Client, stop: asyncio.Event, first: asyncio.Semaphore) -> None:
+    """One phone: connect, subscribe (with since after the first time), read; on any drop, back off, retry."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+    attempt, initial = 0, True
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            async with connect(url, open_timeout=60, compression=None, max_size=None) as ws:
+                message: dict[str, Any] = {
+                    "type": "subscribe",
+                    "id": "s",
+                    "near": {"lat": c.lat, "lon": c.lon, "radius_m": RADIUS_M},
+                }
+                if not initial:
+                    message["since"] = c.last_seq
+                await ws.send(json.dumps(message))
+                # The gateway handles a socket's messages in order and writes `subscribed` and the whole
+                # replay before it reads the next one: the pong marks the end of the catch-up.
+                await ws.send('{"type":"ping"}')
+                head = 0
+                async for raw in ws:
+                    m = json.loads(raw)
+                    if m["type"] == "event":
+                        if m["seq"] > c.last_seq:
+                            c.last_seq = m["seq"]
+                            if m["event"] == "post.created":
+                                c.seen.append(m["post"]["id"])
+                    elif m["type"] == "subscribed":
+                        head = m["seq"]
+                    elif m["type"] == "resync":
+                        raise SystemExit("bench: a resync during the storm: the replay window is too small")
+                    elif m["type"] == "pong":
+                        # Replayed through head: nothing between last_seq and head was for us.
+                        c.last_seq = max(c.last_seq, head)
+                        c.catchup_ms = (time.perf_counter() - started) * 1000
+                        c.resumed_at = time.monotonic()
+                        attempt = 0
+                        if initial:
+                            initial = False
+                            first.release()
+        except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError):
+            pass
+        if stop.is_set():
+            return
+        c.reconnects += 1
+        await asyncio.sleep(backoff(attempt))
+        attempt += 1
+
+
+async def pg_counters(url: str) -> tuple[int, int]:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        xacts = await conn.fetchval(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+        )
+        scans = await conn.fetchval(
+            "SELECT seq_scan + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relname = 'events'"
+        )
+    finally:
+        await conn.close()
+    return int(xacts), int(scans)
+
+
+async def poster(http_url: str, rate: float, stop: asyncio.Event, made: Made) -> None:
+    import httpx
+
+    rng = random.Random(9)
+    async with httpx.AsyncClient(base_url=http_url, timeout=30) as http:
+        r = await http.post(
+            "/api/auth/register", json={"handle": "stormer", "password": "bench-password-123"}
+        )
+        r.raise_for_status()
+        http.headers["Authorization"] = f"Bearer {r.json()['token']}"
+        t0, k = time.perf_counter(), 0
+        while not stop.is_set():
+            lat, lon = rng.uniform(*JAKARTA[:2]), rng.uniform(*JAKARTA[2:])
+            body = {"text": f"storm {k}", "category": "flood", "lat": lat, "lon": lon}
+            r = await http.post("/api/posts", json=body)
+            r.raise_for_status()
+            post = r.json()
+            made.append((post["id"], post["lat"], post["lon"]))
+            k += 1
+            await asyncio.sleep(max(0.0, t0 + k / rate - time.perf_counter()))
+
+
+class Realtime:
+    """The `warga realtime` process, killable and restartable on the same port."""
+
+    def __init__(self, ws_port: int, env: dict[str, str]) -> None:
+        self.ws_port, self.env = ws_port, env
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        command = [*WARGA, "realtime", "--ws-port", str(self.ws_port)]
+        self.proc = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL)
+        return self.proc
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+
+async def storm(a: argparse.Namespace, db_url: str, http_port: int, rt: Realtime) -> dict[str, Any]:
+    rng = random.Random(2026)
+    ws_url = f"ws://127.0.0.1:{rt.ws_port}/ws"
+    clients = [Client(rng.uniform(*JAKARTA[:2]), rng.uniform(*JAKARTA[2:])) for _ in range(a.sockets)]
+    stop_clients, stop_posts = asyncio.Event(), asyncio.Event()
+    first = asyncio.Semaphore(0)
+    made: Made = []
+    tasks = []
+    for c in clients:  # connect in waves, as phones opening the app would, not 5,000 in one instant
+        tasks.append(asyncio.create_task(run_client(ws_url, c, stop_clients, first)))
+        if len(tasks) % 200 == 0:
+            await asyncio.sleep(0.2)
+    for _ in clients:
+        await asyncio.wait_for(first.acquire(), 600)
+    print(f"storm: {a.sockets} sockets subscribed", flush=True)
+    posts = asyncio.create_task(poster(f"http://127.0.0.1:{http_port}", a.rate, stop_posts, made))
+
+    # Steady state: the same processes and post rate, no storm. Its PostgreSQL rate is the baseline.
+    await asyncio.sleep(STATS_SETTLE_S)
+    x0, s0, t0 = *await pg_counters(db_url), time.monotonic()
+    await asyncio.sleep(a.steady_s)
+    x1, s1, t1 = *await pg_counters(db_url), time.monotonic()
+    steady_x, steady_s = (x1 - x0) / (t1 - t0), (s1 - s0) / (t1 - t0)
+
+    killed = time.monotonic()
+    await asyncio.to_thread(rt.kill)
+    await asyncio.sleep(a.down_s)  # the restart takes this long at least: events pile up to replay
+    await asyncio.to_thread(rt.start)
+    while not all(c.resumed_at > killed for c in clients):
+        if time.monotonic() - killed > 300:
+            raise SystemExit("bench: clients did not resume within 300 s")
+        await asyncio.sleep(0.1)
+    resumed = time.monotonic()
+    await asyncio.sleep(STATS_SETTLE_S)
+    x2, s2, t2 = *await pg_counters(db_url), time.monotonic()
+    storm_x = (x2 - x1) - steady_x * (t2 - t1)
+    storm_s = (s2 - s1) - steady_s * (t2 - t1)
+
+    stop_posts.set()
+    await posts
+    expected = [
+        {pid for pid, plat, plon in made if distance_m(c.lat, c.lon, plat, plon) <= RADIUS_M} for c in clients
+    ]
+    deadline = time.monotonic() + 60
+    while any(not want <= set(c.seen) for c, want in zip(clients, expected, strict=True)):
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    stop_clients.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    lost = sum(len(want - set(c.seen)) for c, want in zip(clients, expected, strict=True))
+    duplicated = sum(len(c.seen) - len(set(c.seen)) for c in clients)
+    catchup = [c.catchup_ms for c in clients]
+    return {
+        "sockets": a.sockets,
+        "posts": len(made),
+        "post_rate": a.rate,
+        "down_s": a.down_s,
+        "resumed_within_s": round(resumed - killed, 2),
+        "catchup_p50_ms": round(percentile(catchup, 0.50), 1),
+        "catchup_p99_ms": round(percentile(catchup, 0.99), 1),
+        "catchup_max_ms": round(max(catchup), 1),
+        "reconnect_attempts": sum(c.reconnects for c in clients),
+        "steady_pg_xacts_per_s": round(steady_x, 1),
+        "storm_pg_xacts": round(storm_x),
+        "storm_events_scans": round(storm_s),
+        "pg_queries_per_socket": round(storm_x / a.sockets, 3),
+        "events_scans_per_socket": round(storm_s / a.sockets, 3),
+        "expected_deliveries": sum(len(w) for w in expected),
+        "lost": lost,
+        "duplicated": duplicated,
+        "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sockets", type=int, default=5000)
+    ap.add_argument("--rate", type=float, default=20, help="posts per second, all along")
+    ap.add_argument("--steady-s", type=float, default=10)
+    ap.add_argument("--down-s", type=float, default=2, help="how long the realtime process stays dead")
+    a = ap.parse_args()
+    raise_nofile()
+    data = Path(tempfile.mkdtemp(prefix="warga-storm-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        with database() as db, services.redis_server() as redis_url:
+            if db is None:
+                raise SystemExit("bench: set DATABASE_URL (the storm reads that server's statistics)")
+            http_port, ws_port = services.free_port(), services.free_port()
+            env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+            env.update(DATABASE_URL=db, REDIS_URL=redis_url, WARGA_DATA_DIR=str(data))
+            env.update(WARGA_RATE_LIMITS="off", WARGA_WS_MAX_PER_IP="1000000", WARGA_LOG_LEVEL="warning")
+            env.update(WARGA_PHOTO_WORKERS="1", WARGA_POOL_MAX="20")
+            web = [*WARGA, "web", "--port", str(http_port), "--ws-port", str(ws_port)]
+            procs.append(subprocess.Popen(web, env=env, stdout=subprocess.DEVNULL))
+            wait_http(f"http://127.0.0.1:{http_port}/healthz", procs[0], 180)  # migrations ran
+            procs.append(subprocess.Popen([*WARGA, "relay"], env=env, stdout=subprocess.DEVNULL))
+            rt = Realtime(ws_port, env)
+            wait_port(ws_port, rt.start())
+            try:
+                result = asyncio.run(storm(a, db, http_port, rt))
+            finally:
+                if rt.proc is not None and rt.proc.poll() is None:
+                    rt.kill()
+                for proc in procs:  # before the database goes
+                    proc.terminate()
+                    proc.wait(timeout=30)
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+    print(json.dumps(result), flush=True)
+    print(
+        f"storm_sockets={result['sockets']} resumed_within_s={result['resumed_within_s']} "
+        f"catchup_p99_ms={result['catchup_p99_ms']} pg_queries_per_socket={result['pg_queries_per_socket']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
