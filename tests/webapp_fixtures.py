@@ -120,6 +120,11 @@ async def web_server(
         "WARGA_REPLAY_MAX_EVENTS": "5",
         # Drainage reports are overdue after a second, so the inbox's overdue marks can be seen.
         "WARGA_SLA": "drainage=1s/1s",
+        # Spam holds on, with only the links and same-text signals in reach (the new-account and burst
+        # counts are out of reach of any test), so tests/test_webapp_trust.py can see a held report.
+        "WARGA_SPAM_HOLDS": "on",
+        "WARGA_NEW_ACCOUNT_POSTS": "1000",
+        "WARGA_SPAM_BURST_POSTS": "1000",
     }
     log = data / "serve.log"
     proc = _start([*warga_command(), "serve"], env, log)

@@ -5,6 +5,7 @@ import { api, setToken, token } from "./api.js";
 import { $ } from "./dom.js";
 import { t, translate } from "./i18n.js";
 import { emit, on, state } from "./state.js";
+import { showSuspended } from "./trust.js";
 
 let mode = "signin";
 let after = null;
@@ -16,8 +17,9 @@ export function initAuth() {
   on("need-auth", ({ reason, then } = {}) => openAuth("signin", reason, then));
 }
 
-export function openAuth(which = "signin", reason = "", then = null) {
+export function openAuth(which = "signin", reason = "", then = null, handle = "") {
   after = then;
+  if (handle) $("#auth-handle").value = handle;
   setMode(which);
   $("#auth-reason").textContent = reason || "";
   $("#auth-error").textContent = "";
@@ -55,6 +57,10 @@ async function submit(e) {
     after = null;
     if (then) then();
   } catch (err) {
+    if (err.code === "suspended" && mode === "signin") {
+      showSuspended(err.fields || {}, handle, password); // why, until when, and the one appeal
+      return;
+    }
     const fields = Object.entries(err.fields || {}).map(([k, v]) => `${k}: ${v}`);
     $("#auth-error").textContent = [err.message, ...fields].join(" — ");
   } finally {

@@ -6,6 +6,7 @@ import { photoView, voteButton } from "./cards.js";
 import { $, clear, h, toast } from "./dom.js";
 import { categoryName, formatDate, statusName, t, timeAgo } from "./i18n.js";
 import { emit, isOfficial, NEXT_STATUS, on, state } from "./state.js";
+import { duplicatesBox, suspendButton } from "./trust.js";
 
 let current = null; // the post shown
 let comments = [];
@@ -100,7 +101,9 @@ function renderHead() {
         ? h("button", { type: "button", class: "primary-outline status-btn", onclick: () => emit("change-status", p) }, t("official.change_status"))
         : null,
       canReopen(p) ? h("button", { type: "button", class: "reopen-btn", onclick: openReopen }, t("detail.reopen")) : null,
+      suspendButton(p.author),
     ),
+    duplicatesBox(p, { onMerged: () => openDetail(p.id) }),
   );
   if (timeline === null) renderTimeline();
   areaNames(p.lat, p.lon).then((names) => {

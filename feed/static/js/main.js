@@ -13,6 +13,7 @@ import { fillCategories, initPostForm, openPostForm } from "./post_form.js";
 import { isOfficial, isStaff, MONAS, on, state } from "./state.js";
 import { dropModeration, initModerators, loadLog, loadQueue, subscribeModeration } from "./moderators.js";
 import { dropAreaSubscriptions, fillOfficialSelects, initOfficials, loadInbox, loadLeague } from "./officials.js";
+import { initTrust, loadAppeals } from "./trust.js";
 import { locate } from "./where.js";
 
 const VIEWS = {
@@ -21,6 +22,7 @@ const VIEWS = {
   league: { section: "#view-league", show: loadLeague },
   queue: { section: "#view-queue", show: loadQueue, visible: isStaff },
   log: { section: "#view-log", show: () => loadLog(false), visible: isStaff },
+  appeals: { section: "#view-appeals", show: loadAppeals, visible: isStaff },
 };
 
 async function boot() {
@@ -50,6 +52,7 @@ async function boot() {
   initOfficials({ onOpen: openDetail });
   initModerators({ onOpen: openDetail });
   initFlags();
+  initTrust();
   on("live-event", detailOnEvent);
   on("auth-changed", onAuthChanged);
   onLangChange(onLanguage);
@@ -126,10 +129,14 @@ function showLiveState(s) {
 }
 
 async function onSessionEnded() {
+  const before = state.user;
   const user = await whoAmI(); // clears a token the server no longer accepts
-  if ((user && user.id) !== (state.user && state.user.id) || (user && user.role) !== (state.user && state.user.role)) {
+  if ((user && user.id) !== (before && before.id) || (user && user.role) !== (before && before.role)) {
     state.user = user;
     onAuthChanged();
+    // Signed out by the server (revoked: a suspension, say): ask to sign in again, which tells a suspended
+    // account why and offers its appeal.
+    if (before && !user) openAuth("signin", t("auth.session_ended"), null, before.handle);
   }
 }
 

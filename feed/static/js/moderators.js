@@ -7,6 +7,7 @@ import { $, clear, debounce, h, toast } from "./dom.js";
 import { formatDate, t } from "./i18n.js";
 import { isStaff, on, state } from "./state.js";
 import { unavailable } from "./officials.js";
+import { suspendButton } from "./trust.js";
 
 let openDetail = () => {};
 let logNext = null;
@@ -80,6 +81,7 @@ function queueExtra(post) {
     actionButton(post, "hide", t("post.hide"), "mod-btn"),
     actionButton(post, "restore", t("mod.restore"), ""),
     q.flags ? actionButton(post, "dismiss", t("mod.dismiss"), "") : null,
+    suspendButton(q.kind === "comment" && q.comment ? q.comment.author : post.author),
   ];
 }
 

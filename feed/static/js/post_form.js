@@ -4,6 +4,7 @@
 import { api, newIdempotencyKey } from "./api.js";
 import { areaNames } from "./areas.js";
 import { $, clear, h, toast } from "./dom.js";
+import { showHeld } from "./trust.js";
 import { categoryName, t } from "./i18n.js";
 import * as mapView from "./map.js";
 import { emit, state } from "./state.js";
@@ -127,8 +128,9 @@ async function submit(e) {
     point = null;
     $("#dlg-post").close();
     if (post.held) {
-      // Held for review (issue 6): not public yet, so it is not added to the list; the author is told.
-      toast(post.message || t("post.held"));
+      // Held for review (issue 6): not public yet, so it is not added to the list; the author is told, in
+      // a notice that stays until dismissed (a toast is gone before a slow reader has read it).
+      showHeld(post);
     } else {
       toast(t("post.sent"));
       emit("post-created", post);
