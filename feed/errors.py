@@ -88,8 +88,12 @@ async def unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
 
 DATABASE_DOWN: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.PostgresConnectionError,  # 08xxx, ConnectionDoesNotExistError among them
     asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,  # another backend crashed: the server restarts every session
+    # asyncpg raises this from a connection whose server is shutting down mid-query ("cannot switch to
+    # state …"): seen in bench/faults.py's PostgreSQL restart; the pool drops that connection.
+    asyncpg.exceptions.InternalClientError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.InterfaceError,
     ConnectionError,
