@@ -131,6 +131,11 @@ SCHEMAS: dict[str, Any] = {
             "name_id": {"type": "string"},
             "name_en": {"type": "string"},
             "sensitive": {"type": "boolean"},
+            "attributes": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "The category's extra questions, as Open311 service definition attributes.",
+            },
         },
     },
     "Photo": {
@@ -165,6 +170,7 @@ SCHEMAS: dict[str, Any] = {
             "photos": {"type": "array", "items": _ref("Photo"), "maxItems": 4},
             "hidden": {"type": "boolean", "description": "Only ever true for moderators and admins."},
             "area_id": {"type": ["integer", "null"]},
+            "attributes": {"type": "object", "description": "Answers to the category's questions."},
             "voted_by_me": {"type": "boolean", "description": "GET /api/posts/{id} only."},
         },
     },
@@ -189,6 +195,11 @@ SCHEMAS: dict[str, Any] = {
             "category": {"enum": sorted(CATEGORIES)},
             "lat": {"type": "number", "minimum": -90, "maximum": 90},
             "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            "attributes": {
+                "type": "object",
+                "description": "Optional answers to the category's questions (GET /api/categories); if given,"
+                " the required ones must be answered.",
+            },
         },
     },
     "NewPostWithPhotos": {
@@ -202,6 +213,7 @@ SCHEMAS: dict[str, Any] = {
             "lat": {"type": "string", "description": "A number from -90 to 90."},
             "lon": {"type": "string", "description": "A number from -180 to 180."},
             "location_from_photo": {"type": "string", "enum": ["true", "false"]},
+            "attributes": {"type": "string", "description": "The `attributes` object as JSON text."},
             "photo": {
                 "type": "array",
                 "minItems": 1,
@@ -916,6 +928,13 @@ _O311_QUERY = [
     _query("page", {"type": "integer"}, "Extension: page number from 1"),
     _query("page_size", {"type": "integer"}, "Extension: 1-1000 (default 1000)"),
 ]
+_IDEMPOTENCY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": "A retry with the same key answers the first request's result (24 h).",
+}
 _O311_FORM = {
     "required": True,
     "content": {
@@ -941,9 +960,11 @@ PATHS.update(
             "parameters": [_FMT],
             "get": _o311("Open311 service requests (public reports)", (400, 404), params=_O311_QUERY),
             "post": _o311(
-                "Create an Open311 service request (api_key required; `media` photo extension)",
-                (400, 403, 404, 413, 415, 429),
+                "Create an Open311 service request (api_key required; `media` photo extension; "
+                "address_string alone is placed approximately; Idempotency-Key honoured)",
+                (400, 403, 404, 409, 413, 415, 422, 429),
                 body=_O311_FORM,
+                params=[_IDEMPOTENCY],
             ),
         },
         "/open311/v2/requests/{id}.{fmt}": {
