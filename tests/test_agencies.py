@@ -49,8 +49,6 @@ async def clock(runtime: Runtime) -> AsyncIterator[Clock]:
 
 @pytest.fixture
 async def city(runtime: Runtime, client: httpx.AsyncClient, make_user: MakeUser, clock: Clock) -> City:
-    async with runtime.pool.acquire() as conn:
-        await conn.execute("TRUNCATE agencies CASCADE")  # not among conftest's tables: start from none
     world = await make_world(runtime, make_user)
     for body in AGENCIES:
         r = await client.post("/api/admin/agencies", json=body, headers=world.admin.headers)

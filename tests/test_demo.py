@@ -31,6 +31,11 @@ async def test_seed_makes_posts_photos_votes_comments_through_the_api(
         comments = await conn.fetchval("SELECT count(*) FROM comments")
         created_events = await conn.fetchval("SELECT count(*) FROM events WHERE type = 'post.created'")
         roles = dict(await conn.fetch("SELECT handle, role FROM users WHERE role <> 'citizen'"))
+        agencies = [r["code"] for r in await conn.fetch("SELECT code FROM agencies ORDER BY code")]
+        agency_officials = await conn.fetch(
+            """SELECT u.handle, a.code FROM official_agencies o
+               JOIN users u ON u.id = o.user_id JOIN agencies a ON a.id = o.agency_id"""
+        )
     assert [p["id"] for p in posts] == summary.posts
     assert (photos, votes, comments) == (summary.photos, summary.votes, summary.comments)
     assert created_events == 30  # every post went through the outbox like a user's would
@@ -38,7 +43,9 @@ async def test_seed_makes_posts_photos_votes_comments_through_the_api(
     assert sum(p["vote_count"] for p in posts) == votes
     assert sum(p["comment_count"] for p in posts) == comments
     assert sum(p["hidden_at"] is not None for p in posts) == summary.hidden
-    assert roles == {"moderator": "moderator", "admin": "admin"}
+    assert roles == {"moderator": "moderator", "admin": "admin", "petugas.dsda": "official"}
+    assert agencies == sorted(code for code, _name, _categories in demo.AGENCIES)
+    assert [tuple(r) for r in agency_officials] == [("petugas.dsda", "DSDA")]
 
     # Texts are the planned ones, in order, and every post sits near a real place.
     planned = demo.plan(30, len(demo.CITIZENS))
