@@ -3,6 +3,7 @@ of its area and staff, over HTTP and live; a hidden or held post never leaks thr
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -188,3 +189,59 @@ async def test_hidden_post_never_leaks(
         assert got[0]["post"]["hidden"] is True
     finally:
         await ws.close()
+
+
+async def test_no_public_endpoint_carries_a_hidden_post_or_an_exact_point(
+    client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+) -> None:
+    """One sweep over everything the public can read (the app's API, Open311 JSON and XML, the open data
+    export in GeoJSON and CSV, duplicate suggestions): a hidden post appears nowhere, and a fuzzed post's
+    exact position appears nowhere, as a number or as text."""
+    w = await make_world(runtime, make_user)
+    crime = await new_post(client, w.citizen, at=IN_L1, category="crime", text="jambret di halte")
+    secret = await new_post(client, w.citizen, at=IN_L1, category="garbage", text="rahasia-tersembunyi")
+    assert (
+        await client.post(f"/api/posts/{secret['id']}/hide", json={"reason": "x"}, headers=w.admin.headers)
+    ).status_code == 200
+    # A neighbour's crime report 40 m from the fuzzed one's PUBLIC point is offered it as a possible
+    # duplicate (suggestions measure to public points), with no position in the suggestion.
+    nearby = await new_post(
+        client, await make_user(), at=(crime["lat"] + 40 / 111_195, crime["lon"]), category="crime"
+    )
+    stranger = await make_user()
+    bodies: list[httpx.Response] = []
+    for who in (None, stranger):
+        headers = who.headers if who else {}
+        for path, params in (
+            # (not asked AT the exact point: the feed echoes the centre it was asked about)
+            ("/api/feed", {"lat": IN_L1[0] + 0.001, "lon": IN_L1[1] + 0.001, "radius_m": 3000}),
+            (f"/api/posts/{crime['id']}", {}),
+            (f"/api/posts/{crime['id']}/timeline", {}),
+            (f"/api/posts/{crime['id']}/comments", {}),
+            ("/open311/v2/requests.json", {}),
+            ("/open311/v2/requests.xml", {}),
+            (f"/open311/v2/requests/{crime['id']}.json", {}),
+            (f"/open311/v2/requests/{crime['id']}.xml", {}),
+            ("/api/export", {"format": "geojson"}),
+            ("/api/export", {"format": "csv"}),
+        ):
+            r = await client.get(path, params=params, headers=headers)
+            assert r.status_code == 200, (path, r.text)
+            bodies.append(r)
+    bodies.append(await client.get(f"/api/posts/{nearby['id']}", headers=stranger.headers))
+    assert [d["id"] for d in nearby["possible_duplicates"]] == [crime["id"]]
+    exact = {str(IN_L1[0]), str(IN_L1[1])}  # as JSON numbers, XML text or CSV fields
+
+    def shows_exact(text: str) -> bool:  # whole numbers only: a fuzzed -5.0154… merely starts like the truth
+        return any(re.search(rf"(?<![\d.]){re.escape(x)}(?!\d)", text) for x in exact)
+
+    own = await client.get(f"/api/posts/{crime['id']}", headers=w.citizen.headers)
+    assert shows_exact(own.text)  # the matcher finds the truth where it belongs (the author's view)
+    for r in bodies:
+        assert "rahasia" not in r.text and f'"id":{secret["id"]}' not in r.text.replace(" ", ""), r.url
+        assert not shows_exact(r.text), r.url
+    assert not shows_exact(str(nearby["possible_duplicates"]))
+    for who in (None, stranger):
+        headers = who.headers if who else {}
+        for path in (f"/api/posts/{secret['id']}", f"/open311/v2/requests/{secret['id']}.json"):
+            assert (await client.get(path, headers=headers)).status_code == 404, path
