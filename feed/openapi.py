@@ -569,8 +569,8 @@ PATHS.update(
         "/api/posts/{id}/status": {
             "parameters": [_ID],
             "post": _op(
-                "Change a report's status (officials of its area or above, admins); resolved needs a note "
-                "and a proof photo taken near the report",
+                "Change a report's status (officials of its area or above, or of the agency that owns it; "
+                "admins); resolved needs a note and a proof photo taken near the report",
                 {
                     "200": _json(_OBJ),
                     **_errors(400, 401, 403, 404, 409, 413, 415, 422),
@@ -623,7 +623,7 @@ PATHS.update(
         },
         "/api/officials/inbox": {
             "get": _op(
-                "Reports in the caller's areas and below (officials; admins see all routed reports)",
+                "Reports in the caller's areas and below, and its agencies' (officials; admins see all)",
                 {"200": _json(_OBJ), **_errors(401, 403, 422)},
                 auth="required",
                 params=[
