@@ -108,10 +108,10 @@ async def inbox(
 
 
 async def unrouted(conn: asyncpg.Connection, below_id: int, limit: int) -> list[asyncpg.Record]:
-    """Posts outside every area (the admins' fallback queue), newest first."""
+    """Posts outside every area that no agency took over (the admins' fallback queue), newest first."""
     return await conn.fetch(
         f"""SELECT {POST_COLUMNS} FROM posts p JOIN users u ON u.id = p.author_id
-            WHERE p.area_id IS NULL AND p.id < $1 AND p.deleted_at IS NULL
+            WHERE p.area_id IS NULL AND p.agency_id IS NULL AND p.id < $1 AND p.deleted_at IS NULL
             ORDER BY p.id DESC LIMIT $2""",
         below_id,
         limit,

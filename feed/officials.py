@@ -192,8 +192,8 @@ async def inbox(request: Request) -> JSONResponse:
         mine = await officials_db.areas_of(conn, user.id)
         my_agencies = await agencies_db.agencies_of(conn, user.id)
     page = rows[:limit]
-    # Everything in an inbox is in the caller's areas (or the caller is an admin): the one audience that
-    # may locate a fuzzed report exactly (feed.privacy), so its exact position rides along.
+    # Everything in an inbox is in the caller's areas or owned by its agencies (or the caller is an admin):
+    # the audience that must find the spot, so may locate a fuzzed report exactly (feed.privacy).
     items = [{"post": _with_exact(post_json(r, runtime.storage), r), **clock_json(r, now)} for r in page]
     nxt = None
     if len(rows) > limit:

@@ -17,7 +17,17 @@ import pytest
 
 from db import events as events_db
 from tests.conftest import Account, MakeUser
-from tests.officials_helpers import IN_L1, IN_L3, Clock, World, change, controlled_clock, make_world, post_at
+from tests.officials_helpers import (
+    IN_L1,
+    IN_L3,
+    OUTSIDE,
+    Clock,
+    World,
+    change,
+    controlled_clock,
+    make_world,
+    post_at,
+)
 from tests.officials_helpers import resolve as resolve_post
 from tests.realtime_client import WsClient, ws_url
 from warga import escalation
@@ -238,6 +248,23 @@ async def test_agency_resolves_and_a_reopen_comes_back_to_it(
     other = (await post_at(client, world.citizen, IN_L1))["id"]
     r = await client.get(f"/open311/v2/requests/{other}.json")
     assert r.json()[0]["agency_responsible"] == "L1"
+
+
+async def test_an_admin_dispatches_an_unrouted_report_to_an_agency(
+    client: httpx.AsyncClient, runtime: Runtime, city: City, clock: Clock
+) -> None:
+    pid = (await post_at(client, city.world.citizen, OUTSIDE))["id"]
+    assert (await change(client, city.dsda, pid, "forwarded", to_agency="DSDA")).status_code == 403
+    r = await change(client, city.admin, pid, "forwarded", to_agency="DSDA")
+    assert r.status_code == 200, r.text
+    assert r.json()["post"]["area_id"] is None
+    # It left the admins' fallback queue for the agency's inbox.
+    r = await client.get("/api/admin/unrouted", headers=city.admin.headers)
+    assert pid not in [p["id"] for p in r.json()["items"]]
+    assert pid in await inbox_ids(client, city.dsda)
+    clock.advance(hours=5)
+    assert await escalation.sweep(runtime) == 0  # outside every area: nobody above the agency to tell
+    assert (await change(client, city.dsda, pid, "acknowledged")).status_code == 200
 
 
 # --- The agency league ---------------------------------------------------------------------------------
