@@ -18,6 +18,9 @@ GapHandler = Callable[[], None]
 
 class Broker:
     name = "base"
+    # What this backend raises when its server is unreachable: callers (the relay) treat those as an
+    # outage to wait out, logged in one line, not as a bug with a traceback.
+    connection_errors: tuple[type[BaseException], ...] = ()
 
     def __init__(self) -> None:
         self._handler: Handler = lambda channel, data: None

@@ -34,6 +34,7 @@ _LOST = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
 
 class RedisBroker(Broker):
     name = "redis"
+    connection_errors = _LOST
 
     def __init__(self, url: str) -> None:
         super().__init__()

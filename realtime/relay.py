@@ -31,6 +31,16 @@ BATCH = 500
 POLL_S = 1.0
 STANDBY_RETRY_S = 1.0
 PRUNE_EVERY_S = 600.0
+_DATABASE_LOST = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,  # a connection cut mid-query by a server shutting down
+)
 
 
 class Relay:
@@ -59,8 +69,14 @@ class Relay:
                 await self._relay(conn)
             except asyncio.CancelledError:
                 raise
+            except (*_DATABASE_LOST, *self._broker.connection_errors) as exc:
+                # An outage (PostgreSQL restarting, Redis gone): nothing was marked published that was
+                # not; reconnect and resume from `published` once it is back.
+                log.warning("relay lost its database or broker (%s); restarting", type(exc).__name__)
+                self.state = "restarting"
+                await asyncio.sleep(STANDBY_RETRY_S)
             except Exception:
-                # Database or broker trouble: nothing was marked published that was not; start over.
+                # Anything else: nothing was marked published that was not; say it in full, start over.
                 log.exception("relay failed; restarting")
                 self.state = "restarting"
                 await asyncio.sleep(STANDBY_RETRY_S)
