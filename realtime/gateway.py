@@ -34,6 +34,7 @@ from feed.auth import token_digest
 from realtime import channels, origins, protocol, wire
 from realtime.broker import Broker
 from realtime.protocol import ProtocolError
+from realtime.replay import Replayer
 from realtime.session import Client, Sub, User
 from realtime.wire import Event
 from warga import metrics
@@ -53,6 +54,9 @@ class Gateway:
         self.settings = settings
         self._pool = pool
         self._broker = broker
+        # Catch-up reads shared by every subscription waiting at once: a reconnect storm costs PostgreSQL
+        # a transaction per batch, not per socket (realtime/replay.py).
+        self._replay = Replayer(pool, settings.replay_max_events)
         self._server: Server | None = None
         # channel -> subscriptions listening on it. A list, not a set: a busy cell has hundreds of listeners
         # and a list costs a third of the memory; removal is linear but rare next to delivery.
@@ -222,7 +226,7 @@ class Gateway:
         # Live first (into sub.buffer), then the snapshot: nothing can fall between the two.
         await self._attach(sub)
         try:
-            floor, head, rows = await self._replay_rows(sub)
+            floor, head, rows = await self._replay.window(req)
         except _DB_ERRORS:
             client.subs.pop(req.id, None)
             await self._detach(sub)
