@@ -45,6 +45,13 @@ log = logging.getLogger("warga.realtime.gateway")
 
 MAX_MESSAGE_BYTES = 64 * 1024
 RECHECK_S = 30.0  # safety net behind the control channel: re-validate every signed-in socket's token
+# websockets aborts a handshake not done in 10 s by default. Under a connection storm (a restart, every phone
+# reconnecting at once) on a busy CPU, the server's own queue of handshakes and subscribes can take longer
+# than that; aborting then throws the work away and makes clients retry into the same storm (seen in
+# bench/fanout.py: 11 of 1000 subscribers cut off at load average 7). A slow-handshake client costs one
+# idle socket for this long, well inside the per-address cap.
+HANDSHAKE_TIMEOUT_S = 60.0
+_HANDSHAKE_DONE = Request("/ws", Headers())
 _CACHE = 256  # recently decoded events (one event arrives on several channels)
 _DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
 
@@ -87,6 +94,7 @@ class Gateway:
             s.effective_ws_port,
             process_request=self._check_request,
             max_size=MAX_MESSAGE_BYTES,
+            open_timeout=HANDSHAKE_TIMEOUT_S,
             max_queue=16,
             # No per-message deflate: it costs CPU and ~64 KiB per socket, and fan-out writes prebuilt
             # uncompressed frames (see _deliver).
@@ -131,6 +139,10 @@ class Gateway:
     # -- one socket --------------------------------------------------------------------------------
 
     async def _handle(self, conn: ServerConnection) -> None:
+        # websockets keeps the handshake request and response, every header parsed, for the socket's whole
+        # life; warga read what it needed in _check_request. Dropping them is ~2 KiB less per idle socket.
+        # (A stand-in request rather than None: websockets takes a missing request for "handshake pending".)
+        conn.request, conn.response = _HANDSHAKE_DONE, None
         client = Client(conn, _ip(conn))
         self._clients.add(client)
         metrics.ws_open_sockets.inc()
@@ -304,9 +316,15 @@ class Gateway:
 
     async def _replay_rows(self, sub: Sub) -> tuple[int, int, list[asyncpg.Record]]:
         req, limit = sub.request, self.settings.replay_max_events + 1
+        if req.since is None:
+            # Nothing to replay: one statement is its own snapshot, no transaction round trips. This is
+            # every fresh subscription, so it is most of the work of a reconnect storm.
+            async with self._pool.acquire() as conn:
+                floor, head = await events_db.replay_window(conn)
+            return floor, head, []
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             floor, head = await events_db.replay_window(conn)
-            if req.since is None or req.since < floor or req.since >= head:
+            if req.since < floor or req.since >= head:
                 return floor, head, []
             if req.kind == "near":
                 box = _bbox(req.lat, req.lon, req.radius_m)

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from realtime import channels
 from warga import geo
 
 
@@ -43,3 +44,20 @@ def test_bbox_contains_disk() -> None:
     assert geo.distance_m(-6.2, 106.8, hi_lat, 106.8) == pytest.approx(1000, rel=1e-3)
     assert geo.distance_m(-6.2, 106.8, -6.2, hi_lon) == pytest.approx(1000, rel=1e-3)
     assert lo_lat < -6.2 < hi_lat and lo_lon < 106.8 < hi_lon
+
+
+@pytest.mark.parametrize("radius_m", [1.0, 240.0, 260.0, 1000.0, 1500.0, 1600.0, 10000.0])
+def test_near_channels_hear_every_event_within_the_radius(radius_m: float) -> None:
+    """Routing: an event published at a point within the radius reaches one of the subscription's channels,
+    whichever resolution channels.near_resolution picks for that radius."""
+    rng = random.Random(int(radius_m) + 7)
+    for _ in range(10):
+        lat, lon = rng.uniform(-6.4, -6.0), rng.uniform(106.6, 107.0)
+        listening = set(channels.for_near(lat, lon, radius_m))
+        for _ in range(200):
+            d = radius_m * math.sqrt(rng.uniform(0.8, 1.0))
+            b = rng.uniform(0, 2 * math.pi)
+            plat = lat + math.degrees(d * math.cos(b) / geo.EARTH_RADIUS_M)
+            plon = lon + math.degrees(d * math.sin(b) / (geo.EARTH_RADIUS_M * math.cos(math.radians(lat))))
+            if geo.distance_m(lat, lon, plat, plon) <= radius_m:
+                assert listening & set(channels.for_event(plat, plon, ()))
