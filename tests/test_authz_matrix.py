@@ -11,12 +11,14 @@ The expected statuses come from the rules in RULES (one row per endpoint), never
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from db import comments as comments_db
 from db import posts as posts_db
+from db import suspensions as suspensions_db
 from feed.officials import route_new_post
 from tests.conftest import Account, MakeUser
 from tests.officials_helpers import IN_L1, IN_L3, make_world
@@ -76,6 +78,7 @@ RULES = [
     Rule("GET", "/api/moderation/queue", 200, "staff"),
     Rule("GET", "/api/moderation/log", 200, "staff"),
     Rule("GET", "/api/appeals", 200, "staff"),
+    Rule("POST", "/api/appeals/{appeal}/decision", 200, "staff", body={"decision": "upheld", "reason": "x"}),
     Rule("GET", "/api/feed?lat=-5.01&lon=120.01&radius_m=3000", 200, "any"),
     # The officials' endpoints (issue #5), as this matrix understands their rules.
     Rule("GET", "/api/posts/{post}/timeline", 200, "any", hidden="staff"),
@@ -217,7 +220,8 @@ async def run_cell(
                 other.id,
             )
     user_id = me.id if target == "own" and me is not None else (await make_user()).id
-    path = rule.path.format(post=post_id, comment=comment_id, user=user_id)
+    appeal_id = await _appeal(runtime, make_user) if "{appeal}" in rule.path else 0
+    path = rule.path.format(post=post_id, comment=comment_id, user=user_id, appeal=appeal_id)
     body = None
     if rule.body is not None:
         body = {k: (anchor if v == "{anchor}" else v) for k, v in rule.body.items()}
@@ -225,6 +229,18 @@ async def run_cell(
     r = await client.request(rule.method, path, json=body, headers=headers)
     assert r.status_code < 500, (rule.path, caller, target, r.text)
     return r.status_code
+
+
+async def _appeal(runtime: Runtime, make_user: MakeUser) -> int:
+    """A fresh pending appeal of a fresh suspension (each cell decides its own)."""
+    who = await make_user()
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        suspension_id = await suspensions_db.suspend(
+            conn, who.id, who.id, "matrix", datetime.now(UTC) + timedelta(days=1), False
+        )
+        appeal_id = await suspensions_db.insert_appeal(conn, suspension_id, who.id, "please")
+    assert appeal_id is not None
+    return appeal_id
 
 
 async def test_http_matrix(client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser) -> None:
