@@ -21,9 +21,10 @@ from starlette.routing import Route
 
 from feed.app import build_app
 from feed.observability import Observability, metrics_endpoint
+from tests import services
 from tests.photo_samples import phone_jpeg
 from tests.realtime_client import MONAS, WsClient, emit, fake_post, started_runtime, ws_url
-from warga import logs
+from warga import logs, metrics
 
 
 async def _echo(request: Request) -> JSONResponse:
@@ -211,3 +212,14 @@ async def test_tokens_and_passwords_never_reach_logs_or_metrics(app: Any) -> Non
     for secret in (password, token, token2, token[4:], token2[4:]):
         assert secret not in logged
         assert secret not in exposition
+
+
+def test_processes_without_the_http_api_serve_metrics_on_their_own_port() -> None:
+    port = services.free_port()
+    server = metrics.serve(port, "127.0.0.1")
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "warga_ws_open_sockets" in text and "warga_relay_lag_seconds" in text

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 
-from warga import logs
+from warga import logs, metrics
 from warga.runtime import Parts, Runtime
 from warga.settings import Settings
 
@@ -154,6 +154,8 @@ def _serve_command(parts: Parts) -> Callable[[Settings, argparse.Namespace], Awa
 
 async def _run_until_stopped(parts: Parts, settings: Settings) -> None:
     async with Runtime(settings, parts) as runtime:
+        if not parts.web and settings.metrics_port:  # with the HTTP API, /metrics is one of its routes
+            metrics.serve(settings.metrics_port, settings.host)
         print(f"warga: running {parts} ({runtime.realtime.describe()}); Ctrl-C stops")
         await asyncio.Event().wait()
 

@@ -6,7 +6,9 @@ password or a user's text: labels are route templates, event types and close cod
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -53,3 +55,10 @@ photo_seconds = Histogram(
 
 def exposition() -> bytes:
     return generate_latest(REGISTRY)
+
+
+def serve(port: int, host: str) -> Any:
+    """/metrics on a port of its own, for processes without the HTTP API (realtime, relay). Returns the
+    server; it runs in a daemon thread, so it never holds up the event loop."""
+    server, _thread = start_http_server(port, addr=host, registry=REGISTRY)
+    return server

@@ -95,6 +95,8 @@ class Settings:
     resolve_proof_radius_m: float = 200.0
     escalation_every_s: float = 60.0
     log_level: str = "info"
+    # `warga realtime` and `warga relay` have no HTTP API: when set, they serve /metrics on this port.
+    metrics_port: int = 0
     # Map tiles for the web app; {z}/{x}/{y} URL template. Empty = OpenStreetMap's public tiles.
     tile_url: str = ""
 
