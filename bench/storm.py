@@ -160,7 +160,15 @@ async def poster(http_url: str, rate: float, stop: asyncio.Event, made: Made) ->
         while not stop.is_set():
             lat, lon = rng.uniform(*JAKARTA[:2]), rng.uniform(*JAKARTA[2:])
             body = {"text": f"storm {k}", "category": "flood", "lat": lat, "lon": lon}
-            r = await http.post("/api/posts", json=body)
+            for attempt in range(5):
+                try:
+                    # An Idempotency-Key makes the retry safe: an idle keep-alive connection the server
+                    # closed while this busy client process was not looking gives a ReadError, not a post.
+                    r = await http.post("/api/posts", json=body, headers={"Idempotency-Key": f"storm-{k}"})
+                    break
+                except httpx.TransportError:
+                    if attempt == 4:
+                        raise
             r.raise_for_status()
             post = r.json()
             made.append((post["id"], post["lat"], post["lon"]))
