@@ -51,6 +51,11 @@ RECHECK_S = 30.0  # safety net behind the control channel: re-validate every sig
 # bench/fanout.py: 11 of 1000 subscribers cut off at load average 7). A slow-handshake client costs one
 # idle socket for this long, well inside the per-address cap.
 HANDSHAKE_TIMEOUT_S = 60.0
+# asyncio listens with a backlog of 100. When a busy event loop accepts late, a burst of connections beyond
+# that overflows the kernel's accept queue: with SYN cookies the client believes it is connected, sends its
+# handshake, and may later get a reset with no HTTP response (seen in bench/idle_sockets.py at load average
+# 10, ListenOverflows in nstat). A deep queue costs nothing until used; the kernel caps it at somaxconn.
+LISTEN_BACKLOG = 4096
 _HANDSHAKE_DONE = Request("/ws", Headers())
 _CACHE = 256  # recently decoded events (one event arrives on several channels)
 _DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
@@ -95,6 +100,7 @@ class Gateway:
             process_request=self._check_request,
             max_size=MAX_MESSAGE_BYTES,
             open_timeout=HANDSHAKE_TIMEOUT_S,
+            backlog=LISTEN_BACKLOG,
             max_queue=16,
             # No per-message deflate: it costs CPU and ~64 KiB per socket, and fan-out writes prebuilt
             # uncompressed frames (see _deliver).
