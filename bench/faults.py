@@ -253,6 +253,7 @@ class Load:
 class Result:
     name: str
     posts: int = 0
+    checked: int = 0  # (subscriber, post) pairs that had to be delivered
     lost_db: int = 0
     lost_delivery: int = 0
     duplicated: int = 0
@@ -282,7 +283,8 @@ class Result:
     def line(self) -> str:
         codes = " ".join(f"{k}:{v}" for k, v in sorted(self.statuses.items()))
         return (
-            f"{self.name:9} {'ok  ' if self.ok else 'FAIL'} posts={self.posts} lost={self.lost} "
+            f"{self.name:9} {'ok  ' if self.ok else 'FAIL'} posts={self.posts} deliveries={self.checked} "
+            f"lost={self.lost} "
             f"(db={self.lost_db} delivery={self.lost_delivery}) duplicated={self.duplicated} "
             f"unexpected={self.unexpected} out_of_order={self.out_of_order} misrouted={self.misrouted} "
             f"resyncs={self.resyncs} (recovered by refetch: {self.recovered_by_refetch}) "
@@ -417,7 +419,9 @@ async def _count(
             elif s.wants(*acked[post_id]) is False:
                 result.misrouted += 1
         for post_id, pos in acked.items():
-            if s.wants(*pos) and post_id not in s.posts:
+            wanted = s.wants(*pos)
+            result.checked += bool(wanted)
+            if wanted and post_id not in s.posts:
                 if post_id in s.refetched:
                     result.recovered_by_refetch += 1
                 else:
