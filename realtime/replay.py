@@ -86,6 +86,7 @@ def _pick(shared: list[Any], r: Subscribe, limit: int) -> list[Any]:
             for row in shared
             if row["id"] > r.since
             and row["lat"] is not None
+            and row["lon"] is not None
             and min_lat <= row["lat"] <= max_lat
             and min_lon <= row["lon"] <= max_lon
         )
