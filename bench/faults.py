@@ -491,9 +491,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--folder", default="", help="keep the cluster's data and logs here")
     p.add_argument(
         "--rate-limits",
-        default="off",
-        help="WARGA_RATE_LIMITS for the cluster; e.g. post=1000000/60:1000000/60,register=1000/60:1000/60 "
-        "keeps the limiter (and so Redis) on the write path but out of the way",
+        default="post=1000000/60:1000000/60,register=1000/60:1000/60",
+        help="WARGA_RATE_LIMITS for the cluster; the default keeps the limiter (and so Redis) on the write "
+        "path, as in production, but out of the way; 'off' takes Redis off it",
     )
     return p.parse_args(argv)
 
