@@ -153,3 +153,29 @@ async def test_redis_killed_and_restarted_subscriber_resumes_without_gap_or_doub
         got += await _post_ids(client, 6)  # the same socket: the gateway caught up from PostgreSQL
     _exactly_once_in_order(got, before + during + after)
     await client.close()
+
+
+@pytest.fixture
+async def limited_web() -> AsyncIterator[Cluster]:
+    """One `warga web` (on uvloop, as the CLI runs it) with rate limits on Redis, high enough not to bite."""
+    env = {**ENV, "WARGA_RATE_LIMITS": "post=100000/60:100000/60,register=100/60:100/60"}
+    async with Cluster(webs=1, realtimes=0, relays=0, env=env) as c:
+        yield c
+
+
+async def test_redis_killed_under_rate_limits_posts_are_503_then_201_never_500(limited_web: Cluster) -> None:
+    web = limited_web.web_urls[0]
+    async with httpx.AsyncClient() as http:
+        token = await _token(http, web)  # a 500 here before the uvloop fix in feed/ratelimit.py
+        await _created(http, web, token, "sebelum")
+        limited_web.redis.kill()
+        # The limiter fails closed: refused with the one JSON error and Retry-After, nothing written.
+        r = await _post(http, web, token, "tanpa redis")
+        assert r.status_code == 503, r.text
+        assert r.json()["error"]["code"] == "unavailable" and r.headers["Retry-After"]
+        await asyncio.to_thread(limited_web.redis.start)
+        for _ in range(100):  # a bound: the limiter reconnects on the next request
+            r = await _post(http, web, token, "sesudah")
+            if r.status_code != 503:
+                break
+        assert r.status_code == 201, r.text
