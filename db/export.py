@@ -44,3 +44,8 @@ async def public_reports(
 async def area_exists(conn: asyncpg.Connection, area_id: int) -> bool:
     found: bool = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM areas WHERE id = $1)", area_id)
     return found
+
+
+async def all_public_reports(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every public report at once: only bench/export.py's load-all peer does this (the app streams)."""
+    return await conn.fetch(_QUERY, None, None, None, None)
