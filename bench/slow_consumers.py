@@ -6,8 +6,9 @@ Each run opens the readers: 0.9 x `--clients` sockets subscribed `near` random p
 (concurrent requests, so the rate holds) at random points in the same area for `--seconds`; a reader's
 latency runs from the moment the POST was sent to the moment the event arrived. Run 1: the readers alone.
 Run 2: the same readers plus 0.1 x `--clients` sockets that never read (a 4 KiB receive buffer, a
-one-message client queue) subscribed to everything within 10 km. The gateway must close those with 4008 once
-their unsent bytes pass WARGA_WS_QUEUE_BYTES (1 MiB), and the readers must not notice.
+one-message client queue), each with `--slow-subs` (5) subscriptions to everything within 10 km. The
+gateway must close those with 4008 once their unsent bytes pass WARGA_WS_QUEUE_BYTES (1 MiB), and the readers
+must not notice.
 
 slow_closed_4008 is the server's own count (warga_ws_slow_client_closes_total from /metrics), rss_growth_mib
 the server's resident memory at its highest during run 2 minus at its start. The last line is
@@ -84,8 +85,8 @@ async def one_run(a: argparse.Namespace, http_port: int, pid: int, slow: int) ->
         arrivals: list[dict[int, float]] = [{} for _ in range(readers)]
         gate = asyncio.Semaphore(100)
 
-        async def subscribe(ws: Any, lat: float, lon: float, radius: float) -> None:
-            sub = {"type": "subscribe", "id": "s", "near": {"lat": lat, "lon": lon, "radius_m": radius}}
+        async def subscribe(ws: Any, lat: float, lon: float, radius: float, sub_id: str = "s") -> None:
+            sub = {"type": "subscribe", "id": sub_id, "near": {"lat": lat, "lon": lon, "radius_m": radius}}
             await ws.send(json.dumps(sub))
             assert json.loads(await ws.recv())["type"] == "subscribed"
 
@@ -113,7 +114,11 @@ async def one_run(a: argparse.Namespace, http_port: int, pid: int, slow: int) ->
             await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", ws_port))
             async with gate:
                 ws = await connect(ws_url, sock=sock, open_timeout=120, compression=None, max_queue=1)
-                await subscribe(ws, *MONAS, 10_000)
+                # Several subscriptions (a socket may hold 20): every event reaches it `--slow-subs` times, so
+                # its backlog outgrows the kernel's send buffer (which takes the first MiBs unseen by the
+                # gateway) within a short run.
+                for n in range(a.slow_subs):
+                    await subscribe(ws, *MONAS, 10_000, f"s{n}")
             return ws
 
         ready = asyncio.Semaphore(0)
@@ -174,6 +179,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=1000)
     ap.add_argument("--rate", type=float, default=100)
     ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--slow-subs", type=int, default=5, help="subscriptions per never-reading socket")
     ap.add_argument("--queue-bytes", type=int, default=0, help="WARGA_WS_QUEUE_BYTES (default: the server's)")
     a = ap.parse_args()
     raise_nofile()
