@@ -80,3 +80,11 @@ async def serves(conn: asyncpg.Connection, user_id: int, agency_id: int) -> bool
         agency_id,
     )
     return found
+
+
+async def officials_of(conn: asyncpg.Connection, agency_ids: list[int]) -> list[int]:
+    """User ids of the officials of any of these agencies."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT user_id FROM official_agencies WHERE agency_id = ANY($1::bigint[])", agency_ids
+    )
+    return [r["user_id"] for r in rows]

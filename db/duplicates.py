@@ -11,14 +11,16 @@ import asyncpg
 async def candidates(
     conn: asyncpg.Connection, cells: Sequence[int], category: str, days: int, exclude_id: int, limit: int
 ) -> list[asyncpg.Record]:
-    """Open, public posts of the category in these fine cells within the last days (the caller measures the
+    """Unsettled (not resolved, rejected or merged: an acknowledged or forwarded flood is still the one to
+    join), public posts of the category in these fine cells within the last days (the caller measures the
     exact distance). The public position only: a fuzzed post is never located by its suggestion."""
     return await conn.fetch(
         """SELECT p.id, p.text, p.pub_lat, p.pub_lon, p.vote_count, p.created_at,
                   (SELECT ph.variants FROM photos ph WHERE ph.post_id = p.id ORDER BY ph.position LIMIT 1)
                       AS first_photo
            FROM posts p
-           WHERE p.cell9 = ANY($1::bigint[]) AND p.category = $2 AND p.status = 'open'
+           WHERE p.cell9 = ANY($1::bigint[]) AND p.category = $2
+             AND p.status NOT IN ('resolved', 'rejected', 'merged')
              AND p.created_at > now() - make_interval(days => $3) AND p.id <> $4
              AND p.deleted_at IS NULL AND p.hidden_at IS NULL AND p.held_at IS NULL
            ORDER BY p.id DESC LIMIT $5""",

@@ -75,7 +75,7 @@ async def for_post(request: Request) -> JSONResponse:
         row = await posts_db.get(conn, post_id)
         if row is None or any(row[k] is not None for k in ("deleted_at", "hidden_at", "held_at")):
             raise not_found("post")
-        if not user.is_staff and not await may_act(conn, user, row["area_id"]):
+        if not user.is_staff and not await may_act(conn, user, row["area_id"], row["agency_id"]):
             raise ApiError(403, "forbidden", "Officials merge reports of their own areas only.")
         found = await suggest(conn, runtime, post_id, row["category"], row["lat"], row["lon"])
     return JSONResponse({"items": found})
@@ -114,7 +114,8 @@ async def merge(request: Request) -> JSONResponse:
         if dup_row["status"] == "merged" or orig_row["status"] == "merged":
             raise ApiError(409, "already_merged", "One of these posts is already merged.")
         if not user.is_staff and not (
-            await may_act(conn, user, dup_row["area_id"]) and await may_act(conn, user, orig_row["area_id"])
+            await may_act(conn, user, dup_row["area_id"], dup_row["agency_id"])
+            and await may_act(conn, user, orig_row["area_id"], orig_row["agency_id"])
         ):
             raise ApiError(403, "forbidden", "Officials merge reports of their own areas only.")
         await votes_db.add(conn, into, dup_row["author_id"])  # the reporter follows the original now

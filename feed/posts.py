@@ -31,6 +31,7 @@ from feed.parse import no_unknown, number_field, path_id, read_json, text_field
 from feed.serialize import post_json
 from media import store
 from media.errors import PhotoRejected
+from realtime.channels import agency_key
 from warga import geo
 
 MAX_TEXT = 2000
@@ -103,6 +104,8 @@ async def emit(
     areas = (
         [a["id"] for a in await areas_db.chain(conn, row["area_id"])] if row["area_id"] is not None else []
     )
+    if row["agency_id"] is not None:  # the agency that owns it hears its votes and comments too
+        areas.append(agency_key(row["agency_id"]))
     payload = {"post": body, **(extra or {})}
     # A fuzzed post's exact position rides along privately; realtime.wire strips it for everyone else.
     exact = await privacy.event_exact(conn, row, areas)

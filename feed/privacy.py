@@ -8,7 +8,8 @@ is generated once and kept in the database (db.secrets), so it survives restarts
 process.
 
 Who sees the exact position (decided here, documented in docs/trust.md): the author, the officials of the
-post's area or an area above it, and moderators and admins (who review personal-data flags).
+post's area or an area above it, the officials of the agency it was forwarded to, and moderators and admins
+(who review personal-data flags).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import asyncpg
 
+from db import agencies as agencies_db
 from db import officials as officials_db
 from db import secrets as secrets_db
 from feed.auth import User
@@ -67,9 +69,12 @@ async def may_see_exact(conn: asyncpg.Connection, user: User | None, row: Any) -
         return False
     if user.id == row["author_id"] or user.is_staff:
         return True
-    if user.role == "official" and row["area_id"] is not None:
-        return await officials_db.covers(conn, user.id, row["area_id"])
-    return False
+    if user.role != "official":
+        return False
+    if row["area_id"] is not None and await officials_db.covers(conn, user.id, row["area_id"]):
+        return True
+    # The agency a report was forwarded to has to find the place too.
+    return row["agency_id"] is not None and await agencies_db.serves(conn, user.id, row["agency_id"])
 
 
 async def exact_for(conn: asyncpg.Connection, user: User | None, row: Any) -> dict[str, float] | None:
@@ -81,12 +86,16 @@ async def exact_for(conn: asyncpg.Connection, user: User | None, row: Any) -> di
 
 async def event_exact(conn: asyncpg.Connection, row: Any, area_ids: list[int]) -> dict[str, Any] | None:
     """The private part of a fuzzed post's event: the exact position and who may see it besides staff (the
-    author and the area's officials as of this commit). realtime.wire strips it for everyone else."""
+    author, the area's and the owning agency's officials as of this commit). realtime.wire strips it for
+    everyone else."""
     if not is_fuzzed(row):
         return None
-    viewers = (
-        [row["author_id"], *await officials_db.officials_of(conn, area_ids)]
-        if area_ids
-        else [row["author_id"]]
-    )
+    # area_ids holds the area chain and, negated, the owning agency (realtime.channels.agency_key).
+    areas = [a for a in area_ids if a > 0]
+    agencies = [-a for a in area_ids if a < 0]
+    viewers = [row["author_id"]]
+    if areas:
+        viewers += await officials_db.officials_of(conn, areas)
+    if agencies:
+        viewers += await agencies_db.officials_of(conn, agencies)
     return {"lat": row["lat"], "lon": row["lon"], "viewers": sorted(set(viewers))}

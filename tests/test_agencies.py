@@ -511,3 +511,51 @@ async def test_cli_assigns_and_removes_agency_officials_live_through_redis(
             await ws.close()
         again = await cli("official", "remove", "petugas1", "--agency", "DSDA")
         assert again.returncode != 0 and "not an official there" in again.stderr
+
+
+# --- An agency owns the report fully: exact place, merging, every live change ---------------------------
+async def test_an_owning_agency_locates_merges_and_hears_the_report(
+    runtime: Runtime, client: httpx.AsyncClient, city: City
+) -> None:
+    world = city.world
+    # A sensitive report: the public sees a fuzzed point; the agency it is forwarded to must find the place.
+    body = {"text": "penjambretan di halte", "category": "crime", "lat": IN_L1[0], "lon": IN_L1[1]}
+    r = await client.post("/api/posts", json=body, headers=world.citizen.headers)
+    assert r.status_code == 201, r.text
+    crime = r.json()["id"]
+    r = await client.get(f"/api/posts/{crime}", headers=city.dsda.headers)
+    assert "exact" not in r.json()  # not DSDA's report yet
+    assert (await change(client, world.lurah, crime, "forwarded", to_agency="DSDA")).status_code == 200
+    r = await client.get(f"/api/posts/{crime}", headers=city.dsda.headers)
+    assert r.json()["exact"] == {"lat": IN_L1[0], "lon": IN_L1[1]}
+    r = await client.get(f"/api/posts/{crime}", headers=city.dlh.headers)
+    assert "exact" not in r.json()  # another agency: the public point only
+
+    # Merging needs the right to act on both reports: while DSDA owns one, the lurah may not merge it.
+    first_post = await post_at(client, world.citizen, IN_L1)
+    first = first_post["id"]
+    second = (await post_at(client, world.citizen, IN_L1))["id"]
+    for pid in (first, second):
+        assert (await change(client, world.lurah, pid, "forwarded", to_agency="DSDA")).status_code == 200
+    r = await client.post(f"/api/posts/{second}/merge", json={"into": first}, headers=world.lurah.headers)
+    assert r.status_code == 403, r.text
+    r = await client.get(f"/api/posts/{second}/duplicates", headers=world.lurah.headers)
+    assert r.status_code == 403
+    r = await client.get(f"/api/posts/{second}/duplicates", headers=city.dsda.headers)
+    assert r.status_code == 200 and first in [d["id"] for d in r.json()["items"]]
+
+    # Votes and comments on DSDA's report reach DSDA's subscribers, not only status steps.
+    dsda = await authed(runtime, city.dsda.token)
+    try:
+        assert (await subscribe(dsda, "d", agency="DSDA"))["type"] == "subscribed"
+        r = await client.put(f"/api/posts/{first}/vote", headers=world.other.headers)
+        assert r.status_code in (200, 201), r.text
+        got = await next_event(dsda)
+        assert (got["sub"], got["post"]["id"]) == ("d", first)
+        assert got["post"]["votes"] == first_post["votes"] + 1
+        r = await client.post(f"/api/posts/{second}/merge", json={"into": first}, headers=city.dsda.headers)
+        assert r.status_code == 200, r.text
+        got = await next_event(dsda)
+        assert (got["event"], got["merged"]["from"], got["merged"]["into"]) == ("post.merged", second, first)
+    finally:
+        await dsda.close()
