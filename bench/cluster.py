@@ -447,9 +447,13 @@ async def _main() -> None:
             print(f"{name:11} pid {proc.pid}", f"port {proc.port}" if proc.port else "")
         print("web     ", " ".join(cluster.web_urls))
         print("ws      ", " ".join(cluster.ws_urls))
-        print("Ctrl-C stops the cluster")
+        print("Ctrl-C (or SIGTERM) stops the cluster")
+        # SIGTERM (kill, timeout, a process manager) must tear the cluster down like Ctrl-C does, or its
+        # processes and private PostgreSQL outlive this supervisor.
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.Event().wait()
+            await stop.wait()
 
 
 if __name__ == "__main__":
