@@ -17,6 +17,7 @@ ISO_UTC = """to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 # (NULL when there are none: nothing to decode); created_at and updated_at come as ISO text.
 POST_COLUMNS = f"""p.id, p.author_id, u.handle AS author_handle, p.text, p.category, p.lat, p.lon,
     p.pub_lat, p.pub_lon, p.status, p.area_id, p.agency_id, p.vote_count, p.comment_count, p.attributes,
+    p.merged_into,
     {ISO_UTC.format("p.created_at")} AS created_at, {ISO_UTC.format("p.updated_at")} AS updated_at,
     p.deleted_at, p.hidden_at, p.hidden_reason, p.held_at,
     (SELECT jsonb_agg(jsonb_build_object('width', ph.width, 'height', ph.height,

@@ -171,6 +171,10 @@ SCHEMAS: dict[str, Any] = {
             "hidden": {"type": "boolean", "description": "Only ever true for moderators and admins."},
             "area_id": {"type": ["integer", "null"]},
             "attributes": {"type": "object", "description": "Answers to the category's questions."},
+            "merged_into": {
+                "type": ["integer", "null"],
+                "description": "A merged duplicate's original (status 'merged'); null otherwise.",
+            },
             "voted_by_me": {"type": "boolean", "description": "GET /api/posts/{id} only."},
         },
     },

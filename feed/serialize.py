@@ -51,6 +51,8 @@ def post_json(row: Mapping[str, Any], storage: Any) -> dict[str, Any]:
         "hidden": row["hidden_at"] is not None,
         "area_id": row["area_id"],
         "attributes": row["attributes"],  # answers to the category's questions (feed/categories.py)
+        # A merged duplicate names its original, so clients can link to where the discussion went on.
+        "merged_into": row["merged_into"],
     }
 
 

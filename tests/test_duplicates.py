@@ -71,7 +71,8 @@ async def test_merge_by_moderator_carries_votes_and_notifies(
     finally:
         await ws.close()
     got = (await client.get(f"/api/posts/{dup['id']}")).json()
-    assert got["status"] == "merged"
+    assert got["status"] == "merged" and got["merged_into"] == orig["id"]
+    assert (await client.get(f"/api/posts/{orig['id']}")).json()["merged_into"] is None
     again = await client.post(f"/api/posts/{dup['id']}/merge", json={"into": orig["id"]}, headers=mod.headers)
     assert again.status_code == 409
     assert (
