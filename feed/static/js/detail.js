@@ -7,6 +7,7 @@ import { $, clear, h, toast } from "./dom.js";
 import { categoryName, formatDate, statusName, t, timeAgo } from "./i18n.js";
 import { emit, isOfficial, NEXT_STATUS, on, state } from "./state.js";
 import { duplicatesBox, suspendButton } from "./trust.js";
+import { answersView } from "./attributes.js";
 
 let current = null; // the post shown
 let comments = [];
@@ -70,6 +71,11 @@ export function detailOnEvent(msg) {
   else if (timeline === null) renderTimeline();
 }
 
+function openOriginal(e) {
+  e.preventDefault();
+  openDetail(Number(e.currentTarget.dataset.id));
+}
+
 function renderHead() {
   const p = current;
   if (!p) return;
@@ -85,7 +91,11 @@ function renderHead() {
       " ",
       h("span", { class: "muted" }, t("post.by", { handle: p.author.handle }), " · ", timeAgo(p.created_at)),
     ),
+    p.merged_into
+      ? h("p", { class: "merged-into" }, h("a", { href: "#", onclick: openOriginal, dataset: { id: p.merged_into } }, t("detail.merged_into", { id: p.merged_into })))
+      : null,
     h("p", { class: "detail-text" }, p.text),
+    answersView(p, cat),
     h("p", { class: "muted small", id: "detail-area" }),
     ...(p.photos || []).map((ph, i) =>
       photoView(ph, ph.display_url, t("post.photo_alt", { text: p.text.slice(0, 80) }) + (i ? ` (${i + 1})` : ""), {

@@ -102,7 +102,8 @@ export async function loadInbox(more = false) {
     inboxNext = res.next || null;
     $("#inbox-more").hidden = !inboxNext;
     const areas = res.areas || [];
-    $("#inbox-areas").textContent = areas.length ? t("official.areas", { names: areas.map((a) => a.name).join(", ") }) : "";
+    const owners = [...areas, ...(res.agencies || [])].map((a) => a.name);
+    $("#inbox-areas").textContent = owners.length ? t("official.areas", { names: owners.join(", ") }) : "";
     // Live: the areas the inbox covers (officials see their areas and everything below them).
     const fromItems = [...new Set(items.map((p) => p.area_id).filter((a) => a !== null && a !== undefined))];
     subscribeAreas(areas.length ? areas : fromItems);
@@ -119,6 +120,8 @@ function inboxExtra(post) {
   const due = clock.due_at;
   const late = post.overdue;
   return [
+    // The inbox item names the agency that owns the report (docs/officials.md "Inbox").
+    clock.agency ? h("span", { class: "chip agency-badge" }, t("official.agency_badge", { code: clock.agency })) : null,
     due
       ? h(
           "span",
@@ -189,7 +192,27 @@ function showStatusFields() {
   $("#status-reason-box").hidden = status !== "rejected";
   $("#status-area-box").hidden = status !== "forwarded";
   $("#status-reason").required = status === "rejected";
-  $("#status-to-area").required = status === "forwarded";
+  if (status === "forwarded") fillAgencies();
+}
+
+let agencies = null; // GET /api/agencies, asked once per page: the list changes rarely
+
+async function fillAgencies() {
+  const select = $("#status-to-agency");
+  if (agencies === null) {
+    try {
+      agencies = (await api("GET", "/api/agencies")).items || [];
+    } catch (err) {
+      agencies = []; // no agencies (or not reachable): forwarding to an area still works
+      if (!err.missing) console.warn("agencies", err);
+    }
+  }
+  const keep = select.value;
+  clear(select).append(
+    h("option", { value: "" }, t("official.no_agency")),
+    ...agencies.map((a) => h("option", { value: a.code }, `${a.name} (${a.code})`)),
+  );
+  select.value = keep;
 }
 
 async function submitStatus(e) {
@@ -200,6 +223,7 @@ async function submitStatus(e) {
   const note = form.note.value.trim();
   const reason = form.reason.value.trim();
   const toArea = form.to_area.value.trim();
+  const toAgency = form.to_agency.value;
   const photo = form.photo.files[0];
   if (status === "resolved" && (!note || !photo)) {
     error.textContent = t("official.need_note_photo");
@@ -209,7 +233,7 @@ async function submitStatus(e) {
     error.textContent = t("official.need_reason");
     return;
   }
-  if (status === "forwarded" && !toArea) {
+  if (status === "forwarded" && !toArea && !toAgency) {
     error.textContent = t("official.need_area");
     return;
   }
@@ -220,7 +244,9 @@ async function submitStatus(e) {
     const fields = { status };
     if (note) fields.note = note;
     if (status === "rejected") fields.reason = reason;
-    if (status === "forwarded") fields.to_area = /^\d+$/.test(toArea) ? Number(toArea) : toArea;
+    // Exactly one target (the API refuses both): a chosen agency wins over a typed area.
+    if (status === "forwarded" && toAgency) fields.to_agency = toAgency;
+    else if (status === "forwarded") fields.to_area = /^\d+$/.test(toArea) ? Number(toArea) : toArea;
     if (photo && form.position.checked) {
       // The proof must be near the report: the photo's GPS, or (if it has none) where this device is.
       const here = await locate({ prompt: true });

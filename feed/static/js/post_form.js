@@ -3,6 +3,7 @@
 
 import { api, newIdempotencyKey } from "./api.js";
 import { areaNames } from "./areas.js";
+import { answers, check, clearErrors, renderQuestions, showServerErrors } from "./attributes.js";
 import { $, clear, h, toast } from "./dom.js";
 import { showHeld } from "./trust.js";
 import { categoryName, t } from "./i18n.js";
@@ -19,6 +20,7 @@ export function initPostForm() {
   $("#post-pick").addEventListener("click", pickOnMap);
   $("#post-cancel").addEventListener("click", () => $("#dlg-post").close());
   $("#post-photo").addEventListener("change", showPreviews);
+  $("#post-category").addEventListener("change", showQuestions);
   fillCategories();
 }
 
@@ -30,7 +32,14 @@ export function fillCategories() {
     ...state.categories.map((c) => h("option", { value: c.code }, categoryName(c))),
   );
   select.value = value;
+  showQuestions();
   showPoint();
+}
+
+const chosenCategory = () => state.categoryByCode.get($("#post-category").value);
+
+function showQuestions() {
+  renderQuestions($("#post-attrs"), chosenCategory());
 }
 
 export function openPostForm() {
@@ -109,8 +118,11 @@ async function submit(e) {
     error.textContent = t("post.photo_too_big", { name: big.name, mb: Math.round(limits.max_bytes / 1048576) });
     return;
   }
+  if (!check(form, chosenCategory())) return;
   const data = new FormData();
   data.set("category", form.category.value);
+  const given = answers(form, chosenCategory());
+  if (Object.keys(given).length) data.set("attributes", JSON.stringify(given));
   data.set("text", form.text.value.trim());
   data.set("lat", String(point.lat));
   data.set("lon", String(point.lon));
@@ -124,6 +136,7 @@ async function submit(e) {
     const post = await api("POST", "/api/posts", { form: data, headers: { "Idempotency-Key": key } });
     retryKey = null;
     form.reset();
+    showQuestions();
     showPreviews();
     point = null;
     $("#dlg-post").close();
@@ -141,7 +154,8 @@ async function submit(e) {
     }
   } catch (err) {
     if (err.status !== 0) retryKey = null; // the server answered: a corrected report is a new one
-    const fields = Object.entries(err.fields || {}).map(([k, v]) => `${k}: ${v}`);
+    clearErrors(form);
+    const fields = Object.entries(showServerErrors(form, err.fields)).map(([k, v]) => `${k}: ${v}`);
     error.textContent = [err.status === 0 ? t("common.offline") : err.message, ...fields].join(" — ");
   } finally {
     button.disabled = false;
