@@ -70,6 +70,7 @@ async def test_post_with_photo_appears_live_then_upvote_and_hide(
     text = "Banjir setinggi lutut di Jl. Kemang Raya"
     await a.page.click("#new-post")
     await a.page.select_option("#post-category", "flood")
+    await a.page.fill("#attr-water_depth_cm-input", "50")  # flood asks the depth (a required question)
     await a.page.fill("#post-text", text)
     await a.page.set_input_files(
         "#post-photo",
