@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import socket
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +39,6 @@ from realtime.replay import Replayer
 from realtime.session import Client, Sub, User
 from realtime.wire import Event
 from warga import metrics
-from warga.geo import bbox
 from warga.settings import Settings
 
 log = logging.getLogger("warga.realtime.gateway")
@@ -58,7 +58,16 @@ HANDSHAKE_TIMEOUT_S = 60.0
 LISTEN_BACKLOG = 4096
 _HANDSHAKE_DONE = Request("/ws", Headers())
 _CACHE = 256  # recently decoded events (one event arrives on several channels)
-_DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError)
+# What a database that is down or restarting raises (feed/errors.py's DATABASE_DOWN answers 503 for the
+# same): the socket hears `unavailable` and lives on. InternalClientError comes from a connection whose
+# server is shutting down mid-query.
+_DB_ERRORS = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    TimeoutError,
+)
 
 
 class Gateway:
@@ -74,7 +83,13 @@ class Gateway:
         # and a list costs a third of the memory; removal is linear but rare next to delivery.
         self._subs: dict[str, list[Sub]] = {}
         self._live: set[str] = set()  # channels the broker has confirmed
-        self._broker_lock = asyncio.Lock()
+        # Channels waiting for the broker: each maps to the future of the SUBSCRIBE that will carry it (the
+        # one in flight or the next); _sync_broker sends them (see _attach).
+        self._asked: dict[str, asyncio.Future[None]] = {}
+        self._to_subscribe: set[str] = set()
+        self._to_unsubscribe: set[str] = set()
+        self._next_batch: asyncio.Future[None] | None = None
+        self._broker_sync: asyncio.Task[None] | None = None
         self._clients: set[Client] = set()
         self._per_ip: Counter[str] = Counter()
         self._per_user: dict[int, set[Client]] = {}
@@ -120,10 +135,11 @@ class Gateway:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._server.wait_closed(), 5)
 
-    def _spawn(self, coro: Any) -> None:
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     @property
     def connections(self) -> int:
@@ -149,6 +165,7 @@ class Gateway:
         # life; warga read what it needed in _check_request. Dropping them is ~2 KiB less per idle socket.
         # (A stand-in request rather than None: websockets takes a missing request for "handshake pending".)
         conn.request, conn.response = _HANDSHAKE_DONE, None
+        self._bound_kernel_buffer(conn)
         client = Client(conn, _ip(conn))
         self._clients.add(client)
         metrics.ws_open_sockets.inc()
@@ -173,6 +190,16 @@ class Gateway:
             pass
         finally:
             await self._forget(client)
+
+    def _bound_kernel_buffer(self, conn: ServerConnection) -> None:
+        """A fixed SO_SNDBUF. Left to autotuning, Linux grows it to 4 MiB for a peer that never reads, all
+        of it invisible to the transport's unsent-bytes count: 4008 would come only after the kernel's
+        4 MiB (bench/slow_consumers.py saw none in 60 s) and 1,000 stalled phones could pin 4 GiB."""
+        size = self.settings.ws_sndbuf
+        sock = conn.transport.get_extra_info("socket")
+        if size > 0 and sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
 
     async def _forget(self, client: Client) -> None:
         client.closing = True
@@ -242,10 +269,10 @@ class Gateway:
         sub = Sub(client, req)
         client.subs[req.id] = sub
         # Live first (into sub.buffer), then the snapshot: nothing can fall between the two.
-        await self._attach(sub)
         try:
+            await self._attach(sub)
             floor, head, rows = await self._replay.window(req)
-        except _DB_ERRORS:
+        except (*_DB_ERRORS, *self._broker.connection_errors):
             client.subs.pop(req.id, None)
             await self._detach(sub)
             raise ProtocolError("unavailable", "Try again.", sub=req.id) from None
@@ -320,37 +347,35 @@ class Gateway:
                 },
             )
 
-    async def _replay_rows(self, sub: Sub) -> tuple[int, int, list[asyncpg.Record]]:
-        req, limit = sub.request, self.settings.replay_max_events + 1
-        if req.since is None:
-            # Nothing to replay: one statement is its own snapshot, no transaction round trips. This is
-            # every fresh subscription, so it is most of the work of a reconnect storm.
-            async with self._pool.acquire() as conn:
-                floor, head = await events_db.replay_window(conn)
-            return floor, head, []
-        async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            floor, head = await events_db.replay_window(conn)
-            if req.since < floor or req.since >= head:
-                return floor, head, []
-            if req.kind == "near":
-                box = _bbox(req.lat, req.lon, req.radius_m)
-                return floor, head, await events_db.after_in_box(conn, req.since, *box, limit)
-            if req.kind in ("area", "agency"):
-                return floor, head, await events_db.after_in_areas(conn, req.since, [req.area_id], limit)
-            return floor, head, await events_db.after(conn, req.since, limit)
-
     def _push(self, sub: Sub, ev: Event) -> None:
         if ev.seq > sub.last_seq and sub.matches(ev):
             sub.last_seq = ev.seq
             self._send(sub.client, wire.frame(sub.id_json, ev, _tail(sub, ev)))
 
     async def _attach(self, sub: Sub) -> None:
+        """Register the subscription and return once the broker has confirmed every channel it needs.
+
+        Channels already confirmed cost nothing; the others join the next broker SUBSCRIBE, which carries
+        every channel asked for by every subscription waiting at that moment (see _sync_broker)."""
+        waits: set[asyncio.Future[None]] = set()
         for name in sub.channels:
             self._subs.setdefault(name, []).append(sub)
-        async with self._broker_lock:
-            new = [n for n in sub.channels if n in self._subs and n not in self._live]
-            await self._broker.subscribe(new)
-            self._live.update(new)
+            if name in self._live:
+                continue
+            future = self._asked.get(name)
+            if future is None:
+                if self._next_batch is None:
+                    self._next_batch = asyncio.get_running_loop().create_future()
+                future = self._asked[name] = self._next_batch
+                self._to_subscribe.add(name)
+            waits.add(future)
+        if not waits:
+            return
+        self._kick_broker_sync()
+        # asyncio.wait, not gather: a socket that goes away must not cancel a batch others wait on.
+        await asyncio.wait(waits)
+        for future in waits:
+            future.result()  # a broker failure reaches the subscriber
 
     async def _detach(self, sub: Sub) -> None:
         for name in sub.channels:
@@ -359,10 +384,57 @@ class Gateway:
                 listeners.remove(sub)
                 if not listeners:
                     del self._subs[name]
-        async with self._broker_lock:
-            gone = [n for n in sub.channels if n not in self._subs and n in self._live]
-            self._live.difference_update(gone)
-            await self._broker.unsubscribe(gone)
+                    self._to_unsubscribe.add(name)
+        if self._to_unsubscribe:
+            self._kick_broker_sync()
+
+    def _kick_broker_sync(self) -> None:
+        if self._broker_sync is None or self._broker_sync.done():
+            self._broker_sync = self._spawn(self._sync_broker())
+
+    async def _sync_broker(self) -> None:
+        """The one task that talks to the broker about channels, so its SUBSCRIBEs and UNSUBSCRIBEs keep
+        their order. Each round sends one UNSUBSCRIBE and one SUBSCRIBE carrying everything asked meanwhile.
+
+        Before, each subscription subscribed its own channels under a lock and waited for the confirmation:
+        after a restart every channel is new, so a reconnect storm of N sockets was N broker round trips in
+        a row, each also waiting for the busy event loop to come round to the reader (bench/storm.py: the
+        last of 5,000 sockets waited tens of seconds). Batched, the round trips follow the storm's duration
+        over one round trip's time, not its sockets. Exactness is unchanged: a subscription still awaits
+        the confirmation of all its channels before its replay read (Gateway._subscribe)."""
+        while self._to_subscribe or self._to_unsubscribe:
+            gone = {n for n in self._to_unsubscribe if n not in self._subs and n in self._live}
+            self._to_unsubscribe.clear()
+            if gone:
+                self._live.difference_update(gone)
+                try:
+                    await self._broker.unsubscribe(gone)
+                except Exception:  # a stray channel costs only unwanted messages, dropped on arrival
+                    log.exception("broker unsubscribe failed")
+            if not self._to_subscribe:
+                continue
+            names, self._to_subscribe = self._to_subscribe, set()
+            batch, self._next_batch = self._next_batch, None
+            assert batch is not None
+            # A channel whose listeners all left before its turn needs no subscription.
+            wanted = [n for n in names if n in self._subs]
+            try:
+                await self._broker.subscribe(wanted)
+            except BaseException as exc:
+                for name in names:
+                    self._asked.pop(name, None)
+                if isinstance(exc, asyncio.CancelledError):
+                    batch.cancel()
+                    raise
+                batch.set_exception(exc)
+                log.warning("broker subscribe failed (%s)", type(exc).__name__)
+                continue
+            for name in names:
+                self._asked.pop(name, None)
+            self._live.update(wanted)
+            # Listeners may have left while the round trip ran: the next round drops those channels.
+            self._to_unsubscribe.update(n for n in wanted if n not in self._subs)
+            batch.set_result(None)
 
     # -- fan-out -----------------------------------------------------------------------------------
 
@@ -537,11 +609,6 @@ def _tail(sub: Sub, ev: Event) -> bytes:
 def _suspended(row: Any) -> bool:
     until = row["suspended_until"]
     return until is not None and until > datetime.now(UTC)
-
-
-def _bbox(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
-    # A metre of slack: the box is only a prefilter, the exact distance filter follows.
-    return bbox(lat, lon, radius_m + 1.0)
 
 
 def _refuse(connection: ServerConnection, status: int, code: str, message: str) -> Response:

@@ -66,6 +66,10 @@ class Settings:
     event_retention_hours: int = 72
     replay_max_events: int = 2000
     ws_queue_bytes: int = 1024 * 1024
+    # SO_SNDBUF per accepted socket (0 = the kernel's autotuning, up to tcp_wmem's max, 4 MiB on Linux):
+    # bounds what a never-reading client holds in kernel memory, so 4008 fires after about this plus
+    # ws_queue_bytes. Linux doubles the value for its bookkeeping.
+    ws_sndbuf: int = 64 * 1024
     ws_max_subscriptions: int = 20
     ws_max_per_ip: int = 200
     ws_max_per_user: int = 20

@@ -1,0 +1,141 @@
+"""Gateway follow-ups from the load benches: batched broker subscribes (reconnect storm), a bounded kernel
+send buffer (4008 for never-reading clients), and a database shutting down mid-subscribe answered
+`unavailable`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from typing import Any
+
+import asyncpg
+import pytest
+
+from realtime import protocol
+from realtime.session import Client, Sub
+from tests.realtime_client import MONAS, WsClient, emit, fake_post, ws_url
+from warga.runtime import Runtime
+
+pytest_plugins = ["tests.realtime_fixtures"]
+
+BIG_TEXT = "x" * 20_000  # one event's frame is ~20 KB: the byte count below moves in these steps
+
+
+def _near(sub_id: str, lat: float, lon: float) -> protocol.Subscribe:
+    message = {"type": "subscribe", "id": sub_id, "near": {"lat": lat, "lon": lon, "radius_m": 1000}}
+    parsed = protocol.parse(json.dumps(message))
+    assert isinstance(parsed, protocol.Subscribe)
+    return parsed
+
+
+async def test_subscriptions_waiting_together_share_one_broker_subscribe(
+    start_runtime: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with start_runtime() as runtime:
+        gateway = runtime.realtime.gateway
+        broker = gateway._broker
+        asked: list[set[str]] = []
+        real_subscribe = broker.subscribe
+
+        async def counting_subscribe(names: Any) -> None:
+            asked.append(set(names))
+            await real_subscribe(names)
+
+        monkeypatch.setattr(broker, "subscribe", counting_subscribe)
+        # Twenty subscriptions far apart: each needs channels nobody holds, as after a restart.
+        subs = [Sub(Client(None, "test"), _near(f"s{i}", -6.0 - i * 0.05, 106.8)) for i in range(20)]
+        await asyncio.gather(*(gateway._attach(sub) for sub in subs))
+        wanted = {name for sub in subs for name in sub.channels}
+        assert asked == [wanted]  # one SUBSCRIBE for all twenty, not twenty round trips
+        assert wanted <= broker.channels
+        # Channels already held cost no round trip.
+        await gateway._attach(Sub(Client(None, "test"), _near("again", -6.0, 106.8)))
+        assert len(asked) == 1
+        # The last listener leaving gives the channel back.
+        for sub in subs:
+            await gateway._detach(sub)
+        assert gateway._broker_sync is not None
+        await gateway._broker_sync
+        again = set(subs[0].channels)
+        assert again <= broker.channels
+        assert not (wanted - again) & broker.channels
+
+
+async def test_a_subscription_during_a_batch_in_flight_still_gets_every_event(start_runtime: Any) -> None:
+    """Exactness with batching: subscriptions that join an in-flight SUBSCRIBE (or the next one) while
+    events are flowing receive each event after their `subscribed` seq exactly once."""
+    async with start_runtime() as runtime:
+        clients = [await WsClient.open(ws_url(runtime)) for _ in range(15)]
+        stop = asyncio.Event()
+
+        async def post_all_along() -> list[int]:
+            seqs = []
+            while not stop.is_set():
+                seqs.append(await emit(runtime.pool, "post.created", fake_post(*MONAS)))
+            return seqs
+
+        poster = asyncio.create_task(post_all_along())
+        acks = await asyncio.gather(*(c.subscribe("s", *MONAS, 500) for c in clients))
+        stop.set()
+        seqs = await poster
+        last = await emit(runtime.pool, "post.created", fake_post(*MONAS))
+        for client, ack in zip(clients, acks, strict=True):
+            got = [m["seq"] for m in await client.events_until("s", last)]
+            assert got == [s for s in seqs if s > ack["seq"]] + [last]
+            await client.close()
+
+
+async def test_a_never_reading_client_is_closed_with_4008_after_about_queue_plus_sndbuf(
+    start_runtime: Any,
+) -> None:
+    queue_bytes, sndbuf = 64 * 1024, 64 * 1024
+    async with start_runtime(ws_queue_bytes=queue_bytes, ws_sndbuf=sndbuf) as runtime:
+        gateway = runtime.realtime.gateway
+        fast = await WsClient.open(ws_url(runtime))
+        await fast.subscribe("s", *MONAS, 500)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", gateway.port))
+        slow = await WsClient.open(ws_url(runtime), sock=sock, max_queue=1)
+        await slow.subscribe("s", *MONAS, 500)
+        port = sock.getsockname()[1]
+        (served,) = [c for c in gateway._clients if c.conn.remote_address[1] == port]
+        server_sock = served.conn.transport.get_extra_info("socket")
+        # Linux doubles SO_SNDBUF for its bookkeeping; without the setting it would autotune up to 4 MiB.
+        assert server_sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) == 2 * sndbuf
+        sent = 0
+        while not served.closing:
+            assert sent < 8 * 1024 * 1024, "never closed"
+            seq = await emit(runtime.pool, "post.created", fake_post(*MONAS, text=BIG_TEXT))
+            sent += len(BIG_TEXT)
+            await fast.events_until("s", seq)  # the gateway has written it to both sockets
+        # Where the bytes can be before 4008: the gateway's queue, the server's kernel buffer (2 x sndbuf),
+        # the client's kernel buffer (its 4 KiB, doubled), and the client library's one read of up to
+        # 256 KiB (asyncio's read size) before it stops reading; plus the event that tipped it over.
+        client_side = 2 * 4096 + 256 * 1024
+        assert sent <= queue_bytes + 2 * sndbuf + client_side + 2 * len(BIG_TEXT)
+        assert await slow.closed_code() == 4008
+        await fast.close()
+
+
+async def test_a_database_shutting_down_mid_subscribe_answers_unavailable(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gateway = rt.realtime.gateway
+
+    async def shutting_down(request: protocol.Subscribe) -> Any:
+        # What asyncpg raises from a connection whose server shuts down mid-query (bench/faults.py).
+        raise asyncpg.InternalClientError("cannot switch to state 15; another operation is in progress")
+
+    client = await WsClient.open(ws_url(rt))
+    with monkeypatch.context() as patch:
+        patch.setattr(gateway._replay, "window", shutting_down)
+        near = {"lat": MONAS[0], "lon": MONAS[1], "radius_m": 500}
+        await client.send({"type": "subscribe", "id": "s", "near": near})
+        answer = await client.recv()
+    assert answer["type"] == "error" and answer["code"] == "unavailable" and answer["id"] == "s"
+    # The socket lives on, and the same subscription works once the database is back.
+    ack = await client.subscribe("s", *MONAS, 500)
+    assert ack["type"] == "subscribed"
+    await client.close()
