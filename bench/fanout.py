@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,10 +115,35 @@ def database() -> Iterator[str | None]:
         yield None
         return
     url = asyncio.run(services.create_database(admin))
+    stop = threading.Event()
+    analyzer = threading.Thread(target=_stand_in_for_autovacuum, args=(url, stop), daemon=True)
+    analyzer.start()
     try:
         yield url
     finally:
+        stop.set()
+        analyzer.join()
         asyncio.run(services.drop_database(admin, url))
+
+
+def _stand_in_for_autovacuum(url: str, stop: threading.Event, every_s: float = 15.0) -> None:
+    """This machine's PostgreSQL runs with autovacuum off; a production server's does not. Without it no
+    table is ever analyzed, the planner keeps an empty table's statistics, and a long bench measures a
+    slowdown no deployment has (creating a post: 4.6 -> 16 ms p50 over 6,000 posts). When the server's
+    autovacuum is off, do its job here: VACUUM (ANALYZE) the bench database every 15 s."""
+    import asyncpg
+
+    async def loop() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            if await conn.fetchval("SELECT current_setting('autovacuum')::boolean"):
+                return
+            while not await asyncio.to_thread(stop.wait, every_s):
+                await conn.execute("VACUUM (ANALYZE)")
+        finally:
+            await conn.close()
+
+    asyncio.run(loop())
 
 
 @contextlib.contextmanager

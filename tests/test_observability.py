@@ -10,7 +10,9 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 import httpx
+import pytest
 import redis.asyncio as redis
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
@@ -25,6 +27,7 @@ from tests import services
 from tests.photo_samples import phone_jpeg
 from tests.realtime_client import MONAS, WsClient, emit, fake_post, started_runtime, ws_url
 from warga import logs, metrics
+from warga.runtime import warn_without_autovacuum
 
 
 async def _echo(request: Request) -> JSONResponse:
@@ -223,3 +226,20 @@ def test_processes_without_the_http_api_serve_metrics_on_their_own_port() -> Non
         server.shutdown()
         server.server_close()
     assert "warga_ws_open_sockets" in text and "warga_relay_lag_seconds" in text
+
+
+async def test_start_warns_when_the_server_never_analyzes(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The machine's PostgreSQL in CI runs with autovacuum off and the embedded one with it on: across the
+    suite's two runs both answers are checked against the server's own pg_settings."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        off = await conn.fetchval("SELECT setting = 'off' FROM pg_settings WHERE name = 'autovacuum'")
+        with caplog.at_level(logging.WARNING, logger="warga"):
+            warned = await warn_without_autovacuum(conn)
+    finally:
+        await conn.close()
+    assert warned is off
+    said = [r.getMessage() for r in caplog.records if "autovacuum off" in r.getMessage()]
+    assert len(said) == (1 if off else 0)

@@ -14,6 +14,7 @@ import asyncpg
 from db.embedded import EmbeddedPostgres
 from db.migrate import migrate
 from db.pool import connect, create_pool
+from db.server import autovacuum_on
 from feed.ratelimit import Limits, make_limits
 from media.processor import PhotoProcessor
 from media.storage import Storage, make_storage
@@ -22,6 +23,18 @@ from warga.escalation import Sweeper
 from warga.settings import Settings
 
 log = logging.getLogger("warga")
+
+
+async def warn_without_autovacuum(conn: asyncpg.Connection) -> bool:
+    """Tell the operator, once at start, when PostgreSQL runs with autovacuum off (some CI and tuned
+    servers do): warga's queries rely on fresh statistics. Returns whether it warned."""
+    if await autovacuum_on(conn):
+        return False
+    log.warning(
+        "PostgreSQL runs with autovacuum off: table statistics go stale and queries slow down as tables "
+        "grow; turn it on (autovacuum = on) or run ANALYZE regularly"
+    )
+    return True
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,7 @@ class Runtime:
             conn = await connect(self.dsn)
             try:
                 await migrate(conn)
+                await warn_without_autovacuum(conn)
             finally:
                 await conn.close()
         s = self.settings

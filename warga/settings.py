@@ -65,7 +65,10 @@ class Settings:
     # Realtime.
     event_retention_hours: int = 72
     replay_max_events: int = 2000
-    ws_queue_bytes: int = 1024 * 1024
+    # Unsent bytes per socket before close 4008: ~200 events of backlog (frames are 1-1.5 KB). 1 MiB let 100
+    # never-reading sockets take 4x the readers' writes for ~1.6 s (bench/slow_consumers.py: readers' p99 in
+    # the first 5 s 75 ms vs 20 ms alone); 256 KiB: 21 vs 16 ms, memory growth 5 MiB instead of 16.
+    ws_queue_bytes: int = 256 * 1024
     # SO_SNDBUF per accepted socket (0 = the kernel's autotuning, up to tcp_wmem's max, 4 MiB on Linux):
     # bounds what a never-reading client holds in kernel memory, so 4008 fires after about this plus
     # ws_queue_bytes. Linux doubles the value for its bookkeeping.
