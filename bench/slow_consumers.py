@@ -7,8 +7,8 @@ Each run opens the readers: 0.9 x `--clients` sockets subscribed `near` random p
 latency runs from the moment the POST was sent to the moment the event arrived. Run 1: the readers alone.
 Run 2: the same readers plus 0.1 x `--clients` sockets that never read (a 4 KiB receive buffer, a
 one-message client queue), each with `--slow-subs` (5) subscriptions to everything within 10 km. The
-gateway must close those with 4008 once their unsent bytes pass WARGA_WS_QUEUE_BYTES (256 KiB), and the readers
-must not notice. Run 3: the readers alone again; the baseline is the mean of runs 1 and 3, so what the
+gateway must close those with 4008 once their unsent bytes pass WARGA_WS_QUEUE_BYTES (256 KiB), and the
+readers must not notice. Run 3: the readers alone again; the baseline is the mean of runs 1 and 3, so what the
 server's growth over the runs costs is not counted against the slow sockets.
 
 slow_closed_4008 is the server's own count (warga_ws_slow_client_closes_total from /metrics), rss_growth_mib

@@ -15,8 +15,11 @@ the cap and the cap) and subscribes again with `since`. Measured in this one run
   rate measured before it, divided by the number of sockets;
 - lost / duplicated: at the end every client must hold exactly the posts created within its radius.
 
-The peers it names are the run's own steady state (the same processes, before the storm). The last line is
-`storm_sockets=… resumed_within_s=… catchup_p99_ms=… pg_queries_per_socket=…`.
+The peers it names: the run's own steady state (the same processes, before the storm) for PostgreSQL's load,
+and for the catch-up a bare websockets server (bench/baselines/storm_peer.py: no database, no replay, it
+answers `subscribed` and `pong`) stormed afterwards with the same clients, backoff and crash — what the
+handshakes alone cost on this machine. The last line is `storm_sockets=… resumed_within_s=…
+catchup_p99_ms=… pg_queries_per_socket=… peer_catchup_p99_ms=… catchup_p99_ratio_vs_websockets=…`.
 
 Usage: python bench/storm.py [--sockets 5000 --rate 20 --steady-s 10]
 """
@@ -177,21 +180,70 @@ async def poster(http_url: str, rate: float, stop: asyncio.Event, made: Made) ->
 
 
 class Realtime:
-    """The `warga realtime` process, killable and restartable on the same port."""
+    """The socket server (`warga realtime`, or the peer), killable and restartable on the same port."""
 
-    def __init__(self, ws_port: int, env: dict[str, str]) -> None:
+    def __init__(self, ws_port: int, env: dict[str, str], command: list[str] | None = None) -> None:
         self.ws_port, self.env = ws_port, env
+        self.command = command or [*WARGA, "realtime", "--ws-port", str(ws_port)]
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> subprocess.Popen[bytes]:
-        command = [*WARGA, "realtime", "--ws-port", str(self.ws_port)]
-        self.proc = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL)
         return self.proc
 
     def kill(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
+
+
+async def connect_all(
+    ws_url: str, clients: list[Client], stop: asyncio.Event, first: asyncio.Semaphore
+) -> list[asyncio.Task[None]]:
+    tasks = []
+    for c in clients:  # connect in waves, as phones opening the app would, not 5,000 in one instant
+        tasks.append(asyncio.create_task(run_client(ws_url, c, stop, first)))
+        if len(tasks) % 200 == 0:
+            await asyncio.sleep(0.2)
+    for _ in clients:
+        await asyncio.wait_for(first.acquire(), 600)
+    return tasks
+
+
+async def crash_and_resume(rt: Realtime, clients: list[Client], down_s: float) -> tuple[float, float]:
+    """SIGKILL the socket server, start it again after down_s (events pile up meanwhile), and wait until
+    every client has caught up. Returns (killed, resumed) on the monotonic clock."""
+    killed = time.monotonic()
+    await asyncio.to_thread(rt.kill)
+    await asyncio.sleep(down_s)
+    await asyncio.to_thread(rt.start)
+    while not all(c.resumed_at > killed for c in clients):
+        if time.monotonic() - killed > 300:
+            raise SystemExit("bench: clients did not resume within 300 s")
+        await asyncio.sleep(0.1)
+    return killed, time.monotonic()
+
+
+async def peer_storm(a: argparse.Namespace, rt: Realtime) -> dict[str, Any]:
+    """The same clients, backoff and crash against the bare websockets peer (bench/baselines/storm_peer.py):
+    no database, no replay, no events; what is left is the handshakes and the machine."""
+    rng = random.Random(2026)
+    clients = [Client(rng.uniform(*JAKARTA[:2]), rng.uniform(*JAKARTA[2:])) for _ in range(a.sockets)]
+    stop, first = asyncio.Event(), asyncio.Semaphore(0)
+    tasks = await connect_all(f"ws://127.0.0.1:{rt.ws_port}/ws", clients, stop, first)
+    await asyncio.sleep(2)
+    killed, resumed = await crash_and_resume(rt, clients, a.down_s)
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    catchup = [c.catchup_ms for c in clients]
+    return {
+        "resumed_within_s": round(resumed - killed, 2),
+        "catchup_p50_ms": round(percentile(catchup, 0.50), 1),
+        "catchup_p99_ms": round(percentile(catchup, 0.99), 1),
+        "reconnect_attempts": sum(c.reconnects for c in clients),
+    }
 
 
 async def storm(a: argparse.Namespace, db_url: str, http_port: int, rt: Realtime) -> dict[str, Any]:
@@ -201,13 +253,7 @@ async def storm(a: argparse.Namespace, db_url: str, http_port: int, rt: Realtime
     stop_clients, stop_posts = asyncio.Event(), asyncio.Event()
     first = asyncio.Semaphore(0)
     made: Made = []
-    tasks = []
-    for c in clients:  # connect in waves, as phones opening the app would, not 5,000 in one instant
-        tasks.append(asyncio.create_task(run_client(ws_url, c, stop_clients, first)))
-        if len(tasks) % 200 == 0:
-            await asyncio.sleep(0.2)
-    for _ in clients:
-        await asyncio.wait_for(first.acquire(), 600)
+    tasks = await connect_all(ws_url, clients, stop_clients, first)
     print(f"storm: {a.sockets} sockets subscribed", flush=True)
     posts = asyncio.create_task(poster(f"http://127.0.0.1:{http_port}", a.rate, stop_posts, made))
 
@@ -218,15 +264,7 @@ async def storm(a: argparse.Namespace, db_url: str, http_port: int, rt: Realtime
     x1, s1, t1 = *await pg_counters(db_url), time.monotonic()
     steady_x, steady_s = (x1 - x0) / (t1 - t0), (s1 - s0) / (t1 - t0)
 
-    killed = time.monotonic()
-    await asyncio.to_thread(rt.kill)
-    await asyncio.sleep(a.down_s)  # the restart takes this long at least: events pile up to replay
-    await asyncio.to_thread(rt.start)
-    while not all(c.resumed_at > killed for c in clients):
-        if time.monotonic() - killed > 300:
-            raise SystemExit("bench: clients did not resume within 300 s")
-        await asyncio.sleep(0.1)
-    resumed = time.monotonic()
+    killed, resumed = await crash_and_resume(rt, clients, a.down_s)
     await asyncio.sleep(STATS_SETTLE_S)
     x2, s2, t2 = *await pg_counters(db_url), time.monotonic()
     storm_x = (x2 - x1) - steady_x * (t2 - t1)
@@ -311,9 +349,24 @@ def main() -> None:
     finally:
         shutil.rmtree(data, ignore_errors=True)
     print(json.dumps(result), flush=True)
+    # The peer, after warga's processes are gone: the same storm on a bare websockets server.
+    peer_port = services.free_port()
+    peer_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    peer_rt = Realtime(
+        peer_port, peer_env, [PY, str(ROOT / "bench" / "baselines" / "storm_peer.py"), str(peer_port)]
+    )
+    wait_port(peer_port, peer_rt.start())
+    try:
+        peer = asyncio.run(peer_storm(a, peer_rt))
+    finally:
+        if peer_rt.proc is not None and peer_rt.proc.poll() is None:
+            peer_rt.kill()
+    print(json.dumps({"peer": "bare websockets", **peer}), flush=True)
     print(
         f"storm_sockets={result['sockets']} resumed_within_s={result['resumed_within_s']} "
-        f"catchup_p99_ms={result['catchup_p99_ms']} pg_queries_per_socket={result['pg_queries_per_socket']}"
+        f"catchup_p99_ms={result['catchup_p99_ms']} pg_queries_per_socket={result['pg_queries_per_socket']} "
+        f"peer_catchup_p99_ms={peer['catchup_p99_ms']} "
+        f"catchup_p99_ratio_vs_websockets={result['catchup_p99_ms'] / max(peer['catchup_p99_ms'], 0.1):.2f}"
     )
 
 
