@@ -72,5 +72,5 @@ def make_broker(settings: Settings) -> Broker:
     if settings.redis_url:
         from realtime.redis_broker import RedisBroker
 
-        return RedisBroker(settings.redis_url.reveal())
+        return RedisBroker(settings.redis_url.reveal(), settings.redis_prefix)
     return MemoryBroker()

@@ -36,9 +36,15 @@ class RedisBroker(Broker):
     name = "redis"
     connection_errors = _LOST
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str = "warga") -> None:
         super().__init__()
         self._publisher = redis.Redis.from_url(url)
+        # Redis pub/sub ignores the database number: staging on /1 and production on /0 of one server would
+        # hear each other's events. Every channel on the wire carries the prefix and the URL's database, so
+        # deployments that keep their data apart the usual way (database numbers, or WARGA_REDIS_PREFIX) keep
+        # their events apart too. Inside warga, names stay unprefixed.
+        db = self._publisher.connection_pool.connection_kwargs.get("db", 0)
+        self._ns = f"{prefix}:{db}:"
         # Named, so an operator (or a test) can tell which pub/sub connection belongs to which process.
         self.client_name = f"warga-pubsub-{os.getpid()}-{secrets.token_hex(3)}"
         self._receiver = redis.Redis.from_url(
@@ -72,7 +78,7 @@ class RedisBroker(Broker):
     async def publish_many(self, items: Iterable[tuple[str, bytes]]) -> None:
         async with self._publisher.pipeline(transaction=False) as pipe:
             for channel, data in items:
-                pipe.publish(channel, data)
+                pipe.publish(self._ns + channel, data)
             await pipe.execute()
 
     async def subscribe(self, names: Collection[str]) -> None:
@@ -86,7 +92,7 @@ class RedisBroker(Broker):
             futures.append(future)
         self.channels.update(names)
         try:
-            await self._pubsub.subscribe(*names)
+            await self._pubsub.subscribe(*(self._ns + n for n in names))
         except _LOST:
             pass  # the reader reconnects and subscribes every channel again; the futures resolve then
         await asyncio.gather(*futures)
@@ -96,7 +102,7 @@ class RedisBroker(Broker):
             return
         self.channels.difference_update(names)
         with contextlib.suppress(*_LOST):
-            await self._pubsub.unsubscribe(*names)
+            await self._pubsub.unsubscribe(*(self._ns + n for n in names))
 
     async def _read_forever(self) -> None:
         backoff = _BACKOFF_START_S
@@ -123,7 +129,7 @@ class RedisBroker(Broker):
 
     def _on_message(self, message: dict[str, Any]) -> None:
         kind = message["type"]
-        channel = _name(message["channel"])
+        channel = self._name(message["channel"])
         if kind == "message":
             if channel in self.channels:
                 self._handler(channel, message["data"])
@@ -142,7 +148,7 @@ class RedisBroker(Broker):
         wanted = set(self.channels)
         early: list[dict[str, Any]] = []
         if wanted:
-            await pubsub.subscribe(*wanted)
+            await pubsub.subscribe(*(self._ns + n for n in wanted))
         # Hold any message until every channel is confirmed: only then can the catch-up read from
         # PostgreSQL be sure that anything it does not see will arrive here.
         while wanted:
@@ -150,7 +156,7 @@ class RedisBroker(Broker):
             if message is None:
                 continue
             if message["type"] == "subscribe":
-                wanted.discard(_name(message["channel"]))
+                wanted.discard(self._name(message["channel"]))
             early.append(message)
         self.reconnects += 1
         metrics.broker_reconnects.inc()
@@ -158,6 +164,7 @@ class RedisBroker(Broker):
         for message in early:
             self._on_message(message)
 
-
-def _name(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+    def _name(self, value: str | bytes) -> str:
+        """warga's name of a channel on the wire (the namespace taken off)."""
+        name = value.decode() if isinstance(value, bytes) else value
+        return name.removeprefix(self._ns)

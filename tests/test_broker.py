@@ -136,3 +136,41 @@ async def test_a_lost_redis_connection_costs_subscribers_nothing(
         assert [m["seq"] for m in got] == seqs
         assert broker.reconnects >= 1
         await c.close()
+
+
+def _on_db(url: str, db: int) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{db}"
+
+
+async def test_deployments_on_one_redis_hear_only_their_own_events(redis_url: str) -> None:
+    """Redis pub/sub ignores database numbers; warga's channel namespace does not. Two deployments on one
+    server — different database numbers, or the same number and different WARGA_REDIS_PREFIX — stay apart,
+    and a second process of the same deployment hears the first."""
+    db = int(redis_url.rpartition("/")[2] or 0)
+    mine = RedisBroker(redis_url)
+    same = RedisBroker(redis_url)
+    other_db = RedisBroker(_on_db(redis_url, (db + 1) % 16))
+    other_prefix = RedisBroker(redis_url, prefix="staging")
+    brokers = [mine, same, other_db, other_prefix]
+    inboxes = [Inbox() for _ in brokers]
+    for b, inbox in zip(brokers, inboxes, strict=True):
+        b.set_handlers(inbox.on_message, inbox.on_gap)
+        await b.start()
+    try:
+        for b in brokers:
+            await b.subscribe(["t:shared"])
+        await mine.publish("t:shared", b"from mine")
+        await other_db.publish("t:shared", b"from the other database")
+        await other_prefix.publish("t:shared", b"from staging")
+        assert await inboxes[1].until(1) == [("t:shared", b"from mine")]
+        assert await inboxes[2].until(1) == [("t:shared", b"from the other database")]
+        assert await inboxes[3].until(1) == [("t:shared", b"from staging")]
+        assert await inboxes[0].until(1) == [("t:shared", b"from mine")]
+        # Give anything wrongly routed the time to arrive, then check that nothing more did.
+        await mine.publish("t:shared", b"marker")
+        await inboxes[1].until(2)
+        assert [len(inbox.messages) for inbox in inboxes] == [2, 2, 1, 1]
+    finally:
+        for b in brokers:
+            await b.close()

@@ -35,6 +35,9 @@ class Settings:
     # Services. None means "embedded": pgserver for PostgreSQL, the in-process broker for Redis.
     database_url: Secret | None = None
     redis_url: Secret | None = None
+    # Namespace of warga's Redis pub/sub channels (with the URL's database number): two deployments on one
+    # Redis stay apart when their database numbers or their prefixes differ.
+    redis_prefix: str = "warga"
     data_dir: Path = Path("var")
     pg_dir: Path | None = None  # default: data_dir / "pg"
     media_dir: Path | None = None  # default: data_dir / "media"
