@@ -57,7 +57,7 @@ HANDSHAKE_TIMEOUT_S = 60.0
 # 10, ListenOverflows in nstat). A deep queue costs nothing until used; the kernel caps it at somaxconn.
 LISTEN_BACKLOG = 4096
 _HANDSHAKE_DONE = Request("/ws", Headers())
-_CACHE = 256  # recently decoded events (one event arrives on several channels)
+_CACHE = 2048  # recently decoded events (one event arrives on several channels, a replay to many sockets)
 # What a database that is down or restarting raises (feed/errors.py's DATABASE_DOWN answers 503 for the
 # same): the socket hears `unavailable` and lives on. InternalClientError comes from a connection whose
 # server is shutting down mid-query.
@@ -284,7 +284,7 @@ class Gateway:
             self._send_json(client, {"type": "resync", "sub": req.id})
         else:
             for row in rows:
-                self._push(sub, wire.decode(wire.encode_row(row)))
+                self._push(sub, self._replayed(row))
         sub.last_seq = max(sub.last_seq, head)
         buffered, sub.buffer = sub.buffer or [], None
         for ev in buffered:
@@ -451,6 +451,18 @@ class Gateway:
         ev = self._decoded.get(seq)
         if ev is None:
             ev = self._decoded[seq] = wire.decode(data)
+            if len(self._decoded) > _CACHE:
+                del self._decoded[next(iter(self._decoded))]
+        return ev
+
+    def _replayed(self, row: Any) -> Event:
+        """A replayed events row as the Event live delivery would have made of it: one encode and decode
+        per event and process, shared by every subscription replaying it (a reconnect storm replays the
+        same few events to thousands of sockets). Same cache as live events: the relay encodes from the
+        same row, so the two are identical."""
+        ev = self._decoded.get(row["id"])
+        if ev is None:
+            ev = self._decoded[row["id"]] = wire.decode(wire.encode_row(row))
             if len(self._decoded) > _CACHE:
                 del self._decoded[next(iter(self._decoded))]
         return ev
