@@ -59,6 +59,13 @@ async def test_forward_to_an_agency_reaches_its_inbox(
         "/api/admin/agencies", json={"code": "WEBAIR", "name": "Dinas Air Web"}, headers=admin.headers
     )
     assert res.status_code in (200, 201), res.text
+    # A second agency that takes drainage reports: the dialog lists it first, in its own group.
+    res = await api.post(
+        "/api/admin/agencies",
+        json={"code": "WEBSAL", "name": "Dinas Saluran Web", "categories": ["drainage"]},
+        headers=admin.headers,
+    )
+    assert res.status_code in (200, 201), res.text
     res = await api.post(
         "/api/admin/officials", json={"handle": worker.handle, "agency": "WEBAIR"}, headers=admin.headers
     )
@@ -76,6 +83,10 @@ async def test_forward_to_an_agency_reaches_its_inbox(
     await ad.page.click("#dlg-detail button.status-btn")
     await ad.page.select_option("#status-value", "forwarded")
     await expect(ad.page.locator("#status-to-agency option[value=WEBAIR]")).to_have_count(1)
+    await expect(ad.page.locator("#status-to-agency optgroup.fits option")).to_have_text(
+        ["Dinas Saluran Web (WEBSAL)"]
+    )
+    await expect(ad.page.locator("#status-to-agency optgroup.others option[value=WEBAIR]")).to_have_count(1)
     await ad.page.select_option("#status-to-agency", "WEBAIR")
     async with ad.page.expect_response(lambda r: r.url.endswith(f"/api/posts/{post_id}/status")) as done:
         await ad.page.click("#status-submit")

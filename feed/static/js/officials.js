@@ -207,11 +207,22 @@ async function fillAgencies() {
       if (!err.missing) console.warn("agencies", err);
     }
   }
+  // Agencies that take the report's category come first, in their own group; the others stay choosable
+  // (a drainage report may still belong to the roads agency), below.
+  const category = statusPost ? statusPost.category : null;
+  const option = (a) => h("option", { value: a.code }, `${a.name} (${a.code})`);
+  const fits = agencies.filter((a) => (a.categories || []).includes(category));
+  const others = agencies.filter((a) => !fits.includes(a));
   const keep = select.value;
-  clear(select).append(
-    h("option", { value: "" }, t("official.no_agency")),
-    ...agencies.map((a) => h("option", { value: a.code }, `${a.name} (${a.code})`)),
-  );
+  clear(select).append(h("option", { value: "" }, t("official.no_agency")));
+  if (fits.length && others.length) {
+    select.append(
+      h("optgroup", { label: t("official.agencies_for_category"), class: "fits" }, ...fits.map(option)),
+      h("optgroup", { label: t("official.agencies_other"), class: "others" }, ...others.map(option)),
+    );
+  } else {
+    select.append(...fits.map(option), ...others.map(option));
+  }
   select.value = keep;
 }
 
