@@ -159,3 +159,39 @@ async def test_procfile_layout_web_realtime_relay(pg_admin_url: str, redis_url: 
                 assert (event["event"], event["post"]["id"]) == ("post.created", post_id)
                 assert relay.poll() is None
                 await c.close()
+
+
+async def test_sigterm_stops_warga_as_ctrl_c_does(pg_admin_url: str, redis_url: str, tmp_path: Path) -> None:
+    """Process managers stop warga with SIGTERM. It must shut down as on Ctrl-C: sockets closed with 1001
+    (clients reconnect at once instead of waiting for a timeout), the photo workers stopped, exit 0. Before,
+    the default action ended the process on the spot and Python's resource tracker reported the photo pool's
+    semaphores leaked."""
+    async with _database(pg_admin_url) as db:
+        port, ws_port = services.free_port(), services.free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": db,
+            "REDIS_URL": redis_url,
+            "WARGA_DATA_DIR": str(tmp_path),
+            "WARGA_PHOTO_WORKERS": "1",
+            "WARGA_LOG_LEVEL": "warning",
+        }
+        command = [sys.executable, "-c", "from warga.cli import main; main()", "serve"]
+        command += ["--port", str(port), "--ws-port", str(ws_port)]
+        log = tmp_path / "stderr.log"
+        with log.open("wb") as stderr_file:  # a file, not a pipe: nothing blocks if the process logs a lot
+            proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr_file)  # noqa: ASYNC220, S603
+        try:
+            url = await _ready(port, proc)
+            c = await WsClient.open(url)
+            await c.subscribe("s", *MONAS, 1000)
+            proc.terminate()
+            assert await asyncio.wait_for(c.closed_code(), 20) == 1001
+            code = await asyncio.to_thread(proc.wait, 20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        stderr = log.read_text()
+        assert code == 0, stderr
+        assert "leaked" not in stderr, stderr

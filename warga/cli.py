@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -24,9 +25,34 @@ def main(argv: list[str] | None = None) -> None:
     logs.configure(settings.log_level)
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-            runner.run(args.run(settings, args))
+            runner.run(_stopped_by_sigterm(args.run(settings, args)))
     except KeyboardInterrupt:
         pass
+
+
+async def _stopped_by_sigterm(command: Awaitable[None]) -> None:
+    """SIGTERM (what honcho, systemd and Kubernetes send) stops warga as Ctrl-C does: the command is
+    cancelled, so Runtime's exit runs — sockets closed with 1001, the relay's lock released, the photo
+    workers stopped. Left to the default action, SIGTERM ended the process on the spot (uvicorn re-raises
+    the signal it caught once it has stopped serving), skipping all of that."""
+    task = asyncio.current_task()
+    assert task is not None
+    terminated = False
+
+    def terminate() -> None:
+        nonlocal terminated
+        terminated = True
+        task.cancel()
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, terminate)
+    try:
+        await command
+    except asyncio.CancelledError:
+        if not terminated:
+            raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
