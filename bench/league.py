@@ -9,11 +9,12 @@ GeoJSON import, then:
      runs) for --route-sample random points on one connection, checked against the grid arithmetic;
   2. seeding: --posts posts spread over the last 365 days, bulk-loaded with COPY with their area and status,
      and their histories (post_assignments: one clock per hand-off; ~6 % forwarded once, ~3 % reopened;
-     realistic acknowledge/resolve times, some late, some never), plus 2 officials per kelurahan;
+     realistic acknowledge/resolve times, some late, some never; half the forwards go to one of 8 city
+     agencies, whose clock the report then runs on), plus 2 officials per kelurahan and 3 per agency;
      VACUUM ANALYZE;
   3. the league: GET /api/league?level=kelurahan&period=30d through the app in-process, --queries times, and
-     its SQL alone; also level=kecamatan.
-Last line: route_posts_per_s=… league_p50_ms=…
+     its SQL alone; also level=kecamatan and level=agency.
+Last line: route_posts_per_s=… league_p50_ms=… agency_league_p50_ms=…
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
+from db import agencies as agencies_db
 from db import league as league_db
 from db import users as users_db
 from db.migrate import migrate
@@ -121,9 +123,15 @@ def lognormal_s(rng: random.Random, median_h: float, sigma: float = 1.0) -> floa
 
 
 def histories(
-    n: int, authors: list[int], kelurahan: dict[tuple[int, int], int], rng: random.Random, now: datetime
+    n: int,
+    authors: list[int],
+    kelurahan: dict[tuple[int, int], int],
+    rng: random.Random,
+    now: datetime,
+    agencies: list[int],
 ) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
-    """(post row, its clocks) in id order; created_at climbs over the year up to now."""
+    """(post row, its clocks) in id order; created_at climbs over the year up to now. A forwarded report
+    (6 %) goes to another kelurahan or, half the time, to a city agency, whose clock it then runs on."""
     start = now - timedelta(days=365)
     step = timedelta(days=365) / max(n, 1)
     keys = list(kelurahan)
@@ -136,6 +144,7 @@ def histories(
         rule = policy.get(category, policy["default"])
         clocks: list[tuple[Any, ...]] = []
         owner, t = area, at
+        agency: int | None = None  # the clock's owner is `owner` (an area) unless this is set
         status = "open"
         fate = rng.random()
         hops = 2 if fate < 0.06 else 1
@@ -147,13 +156,39 @@ def histories(
             if not forwarded and rng.random() < 0.15:  # still open
                 acked = ack if ack < now and rng.random() < 0.6 else None
                 clocks.append(
-                    (0, owner, category, t, t + rule.ack, t + rule.resolve, acked, None, None, None, None)
+                    (
+                        0,
+                        area_of(owner, agency),
+                        category,
+                        t,
+                        t + rule.ack,
+                        t + rule.resolve,
+                        acked,
+                        None,
+                        None,
+                        None,
+                        None,
+                        agency,
+                    )
                 )
                 status = "acknowledged" if acked else "open"
                 break
             if ended > now:
                 clocks.append(
-                    (0, owner, category, t, t + rule.ack, t + rule.resolve, None, None, None, None, None)
+                    (
+                        0,
+                        area_of(owner, agency),
+                        category,
+                        t,
+                        t + rule.ack,
+                        t + rule.resolve,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        agency,
+                    )
                 )
                 break
             outcome = "forwarded" if forwarded else ("rejected" if rng.random() < 0.1 else "resolved")
@@ -165,7 +200,7 @@ def histories(
             clocks.append(
                 (
                     0,
-                    owner,
+                    area_of(owner, agency),
                     category,
                     t,
                     t + rule.ack,
@@ -175,16 +210,21 @@ def histories(
                     ended,
                     outcome,
                     reopened,
+                    agency,
                 )
             )
             status = outcome
             if forwarded:
-                owner, t = kelurahan[rng.choice(keys)], ended
+                t = ended
+                if agencies and rng.random() < 0.5:
+                    agency = rng.choice(agencies)  # the report keeps its area; the agency owns the clock
+                else:
+                    owner = kelurahan[rng.choice(keys)]
             elif reopened is not None:
                 clocks.append(
                     (
                         0,
-                        owner,
+                        area_of(owner, agency),
                         category,
                         reopened,
                         reopened + rule.ack,
@@ -194,6 +234,7 @@ def histories(
                         None,
                         None,
                         None,
+                        agency,
                     )
                 )
                 status = "reopened"
@@ -213,6 +254,13 @@ def histories(
             status,
         )
         yield post, clocks
+
+
+def area_of(owner: int, agency: int | None) -> int | None:
+    return None if agency is not None else owner
+
+
+AGENCIES = ["DSDA", "BINAMARGA", "LH", "DISHUB", "SATPOLPP", "PERTAMANAN", "DPRKP", "BPBD"]
 
 
 @contextlib.asynccontextmanager
@@ -269,8 +317,16 @@ async def seed(
             assert row is not None
             officials.append((row["id"], area))
     await league_db.copy_officials(conn, officials)
+    agencies = []
+    for code in AGENCIES:  # eight city agencies, three officials each
+        agency_id, _ = await agencies_db.upsert(conn, code, f"Dinas {code}", [])
+        agencies.append(agency_id)
+        for k in range(3):
+            row = await users_db.create(conn, f"petugas.{code.lower()}{k}", "not-a-real-hash", "official")
+            assert row is not None
+            await agencies_db.assign(conn, row["id"], agency_id)
     t0 = time.perf_counter()
-    rows = histories(n, authors, kelurahan, rng, now)
+    rows = histories(n, authors, kelurahan, rng, now, agencies)
     first_id = 1
     done = clocks_total = 0
     while done < n:
@@ -308,7 +364,7 @@ async def measure_league(url: str, queries: int, now: datetime) -> dict[str, flo
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://bench"
         ) as client:
-            timings: dict[str, list[float]] = {"http": [], "sql": [], "kecamatan": []}
+            timings: dict[str, list[float]] = {"http": [], "sql": [], "kecamatan": [], "agency": []}
             async with runtime.pool.acquire() as conn:
                 print(
                     (await league_db.explain(conn, "kelurahan", now - timedelta(days=30), now)),
@@ -328,6 +384,10 @@ async def measure_league(url: str, queries: int, now: datetime) -> dict[str, flo
                 t0 = time.perf_counter()
                 await client.get("/api/league", params={"level": "kecamatan", "period": "30d"})
                 timings["kecamatan"].append((time.perf_counter() - t0) * 1000)
+                t0 = time.perf_counter()
+                a = await client.get("/api/league", params={"level": "agency", "period": "30d"})
+                timings["agency"].append((time.perf_counter() - t0) * 1000)
+                assert a.status_code == 200 and len(a.json()["items"]) == len(AGENCIES), a.text[:200]
             top = r.json()["items"][0]
             print(
                 f"top of the league: {top['name']} score {top['score']:.1f} reports {top['reports']}",
@@ -340,6 +400,7 @@ async def measure_league(url: str, queries: int, now: datetime) -> dict[str, flo
         "http_p99": pct(timings["http"], 99),
         "sql_p50": statistics.median(timings["sql"]),
         "kec_p50": statistics.median(timings["kecamatan"]),
+        "agency_p50": statistics.median(timings["agency"]),
     }
 
 
@@ -389,9 +450,13 @@ async def main() -> None:
     print(
         f"league kelurahan: HTTP p50 {figures['http_p50']:.1f} ms p99 {figures['http_p99']:.1f} ms, "
         f"SQL p50 {figures['sql_p50']:.1f} ms; kecamatan HTTP p50 {figures['kec_p50']:.1f} ms; "
+        f"agency HTTP p50 {figures['agency_p50']:.1f} ms; "
         f"posts={args.posts}"
     )
-    print(f"route_posts_per_s={route_per_s:.0f} league_p50_ms={figures['http_p50']:.1f}")
+    print(
+        f"route_posts_per_s={route_per_s:.0f} league_p50_ms={figures['http_p50']:.1f} "
+        f"agency_league_p50_ms={figures['agency_p50']:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -197,6 +197,7 @@ ASSIGNMENT_BULK_COLUMNS = (
     "ended_at",
     "outcome",
     "reopened_at",
+    "agency_id",  # an agency's clock: area_id NULL (exactly one owner per clock)
 )
 
 
