@@ -44,6 +44,35 @@ def card(tab: Tab, text: str) -> Any:
     return tab.page.locator("#list > li", has_text=text)
 
 
+async def map_arrived_at(page: Any, at: tuple[float, float]) -> None:
+    """Wait for the map to reach `at` (to ~20 m, about a pixel).
+
+    A page opens on Monas, then animates to the browser's position: keys pressed on the way act mid-flight.
+    """
+    await page.wait_for_function(
+        "([lat, lon]) => { const c = window.warga.map.center();"
+        " return Math.abs(c.lat - lat) < 2e-4 && Math.abs(c.lng - lon) < 2e-4; }",
+        arg=list(at),
+    )
+
+
+async def pan_east_past(page: Any, lng: float) -> None:
+    """Press ArrowRight on the focused map until its centre is east of `lng`.
+
+    Leaflet ignores a pan key pressed while an earlier move still animates (the first fitBounds, say), as a
+    person would find; they press again, and so does this, each press waiting at most 2 s for its moveend.
+    """
+    for _ in range(40):
+        if await page.evaluate("() => window.warga.map.center().lng") > lng:
+            return
+        await page.evaluate("() => { window.__moved = window.warga.map.moved(); }")
+        await page.keyboard.press("ArrowRight")
+        await page.evaluate(
+            "() => Promise.race([window.__moved, new Promise((r) => setTimeout(() => r(false), 2000))])"
+        )
+    raise AssertionError(f"the map never panned east of {lng}")
+
+
 async def create_post(
     api: httpx.AsyncClient, user: Any, text: str, at: tuple[float, float], category: str = "flood"
 ) -> dict[str, Any]:
@@ -304,13 +333,13 @@ async def test_report_location_chosen_on_the_map_by_keyboard(
     here = spot()
     tab = await open_page(user, at=here)
     page = tab.page
+    await map_arrived_at(page, here)  # keys pressed while it still moves would pick a point on the way
     await page.click("#new-post")
     await expect(page.locator("#post-where")).to_have_text(f"{here[0]:.5f}, {here[1]:.5f}")
     await page.click("#post-pick")
     await expect(page.locator("#dlg-post")).not_to_be_visible()
     assert await page.evaluate("document.activeElement.id") == "map"
-    await page.keyboard.press("ArrowRight")  # pan east a little, then take the centre
-    await page.wait_for_function(f"() => window.warga.map.center().lng > {here[1] + 0.0005}")
+    await pan_east_past(page, here[1] + 0.0005)  # pan east a little, then take the centre
     await page.keyboard.press("Enter")
     await expect(page.locator("#dlg-post")).to_be_visible()
     lat, lon = (float(x) for x in (await page.locator("#post-where").inner_text()).split(","))
@@ -491,11 +520,9 @@ async def test_search_this_area_after_moving_the_map(
     await create_post(api, alice, "Di timur: trotoar dipakai parkir", east, "illegal_parking")
     tab = await open_page(alice, at=here)
     await expect(card(tab, "Di timur")).to_have_count(0)
+    await map_arrived_at(tab.page, here)
     await tab.page.focus("#map")
-    while await tab.page.evaluate("() => window.warga.map.center().lng") < here[1] + 0.02:
-        await tab.page.evaluate("() => { window.__moved = window.warga.map.moved(); }")
-        await tab.page.keyboard.press("ArrowRight")
-        assert await tab.page.evaluate("() => window.__moved") is True
+    await pan_east_past(tab.page, here[1] + 0.02)
     await tab.page.click("#search-here")
     await expect(tab.page.locator("#feed-where")).to_contain_text("a point on the map")
     await expect(card(tab, "Di timur")).to_have_count(1)
