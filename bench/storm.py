@@ -10,6 +10,8 @@ the cap and the cap) and subscribes again with `since`. Measured in this one run
 - resumed_within_s: from the kill until the last client has caught up;
 - catchup_p99_ms: per client, from the start of the connection attempt that worked until `subscribed` and
   every replayed event (seq <= subscribed.seq) have arrived;
+- replay_p99_ms: the same end, from the moment that connection was open (the subscribe sent): the catch-up
+  without the wait for the handshake;
 - PostgreSQL load: transactions committed and scans of the events table in the bench database
   (pg_stat_database, pg_stat_user_tables), during the storm minus the same window's share at the steady
   rate measured before it, divided by the number of sockets;
@@ -74,6 +76,7 @@ class Client:
     seen: list[int] = field(default_factory=list)  # post ids of post.created events, in arrival order
     resumed_at: float = 0.0  # when its latest catch-up completed
     catchup_ms: float = 0.0
+    replay_ms: float = 0.0  # the same catch-up from the moment the socket was open (subscribe sent)
     reconnects: int = 0
 
 
@@ -92,6 +95,7 @@ async def run_client(url: str, c: Client, stop: asyncio.Event, first: asyncio.Se
         started = time.perf_counter()
         try:
             async with connect(url, open_timeout=60, compression=None, max_size=None) as ws:
+                opened = time.perf_counter()
                 message: dict[str, Any] = {
                     "type": "subscribe",
                     "id": "s",
@@ -119,6 +123,7 @@ async def run_client(url: str, c: Client, stop: asyncio.Event, first: asyncio.Se
                         # Replayed through head: nothing between last_seq and head was for us.
                         c.last_seq = max(c.last_seq, head)
                         c.catchup_ms = (time.perf_counter() - started) * 1000
+                        c.replay_ms = (time.perf_counter() - opened) * 1000
                         c.resumed_at = time.monotonic()
                         attempt = 0
                         if initial:
@@ -242,6 +247,8 @@ async def peer_storm(a: argparse.Namespace, rt: Realtime) -> dict[str, Any]:
         "resumed_within_s": round(resumed - killed, 2),
         "catchup_p50_ms": round(percentile(catchup, 0.50), 1),
         "catchup_p99_ms": round(percentile(catchup, 0.99), 1),
+        "replay_p50_ms": round(percentile([c.replay_ms for c in clients], 0.50), 1),
+        "replay_p99_ms": round(percentile([c.replay_ms for c in clients], 0.99), 1),
         "reconnect_attempts": sum(c.reconnects for c in clients),
     }
 
@@ -296,6 +303,8 @@ async def storm(a: argparse.Namespace, db_url: str, http_port: int, rt: Realtime
         "catchup_p50_ms": round(percentile(catchup, 0.50), 1),
         "catchup_p99_ms": round(percentile(catchup, 0.99), 1),
         "catchup_max_ms": round(max(catchup), 1),
+        "replay_p50_ms": round(percentile([c.replay_ms for c in clients], 0.50), 1),
+        "replay_p99_ms": round(percentile([c.replay_ms for c in clients], 0.99), 1),
         "reconnect_attempts": sum(c.reconnects for c in clients),
         "steady_pg_xacts_per_s": round(steady_x, 1),
         "storm_pg_xacts": round(storm_x),
