@@ -21,7 +21,8 @@ The peers it names: the run's own steady state (the same processes, before the s
 and for the catch-up a bare websockets server (bench/baselines/storm_peer.py: no database, no replay, it
 answers `subscribed` and `pong`) stormed afterwards with the same clients, backoff and crash — what the
 handshakes alone cost on this machine. The last line is `storm_sockets=… resumed_within_s=…
-catchup_p99_ms=… pg_queries_per_socket=… peer_catchup_p99_ms=… catchup_p99_ratio_vs_websockets=…`.
+catchup_p99_ms=… pg_queries_per_socket=… peer_catchup_p99_ms=… catchup_p99_ratio_vs_websockets=…
+replay_p99_ms=… peer_replay_p99_ms=…`.
 
 Usage: python bench/storm.py [--sockets 5000 --rate 20 --steady-s 10]
 """
@@ -375,7 +376,8 @@ def main() -> None:
         f"storm_sockets={result['sockets']} resumed_within_s={result['resumed_within_s']} "
         f"catchup_p99_ms={result['catchup_p99_ms']} pg_queries_per_socket={result['pg_queries_per_socket']} "
         f"peer_catchup_p99_ms={peer['catchup_p99_ms']} "
-        f"catchup_p99_ratio_vs_websockets={result['catchup_p99_ms'] / max(peer['catchup_p99_ms'], 0.1):.2f}"
+        f"catchup_p99_ratio_vs_websockets={result['catchup_p99_ms'] / max(peer['catchup_p99_ms'], 0.1):.2f} "
+        f"replay_p99_ms={result['replay_p99_ms']} peer_replay_p99_ms={peer['replay_p99_ms']}"
     )
 
 
