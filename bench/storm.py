@@ -4,8 +4,10 @@ Runs the Procfile layout as separate processes — `warga web` (HTTP API), `warg
 (the sockets) — on one PostgreSQL database and one Redis. N clients (default 5,000) subscribe `near` random
 Jakarta points (1 km) and keep the last seq they saw; posts flow over HTTP the whole time. Then the realtime
 process is killed (SIGKILL: a crash, not a polite 1001) and started again. Every client reconnects with the
-web client's backoff (exponential from 0.5 s, capped at 30 s, "equal jitter": a random delay between half
-the cap and the cap) and subscribes again with `since`. Measured in this one run:
+web client's backoff (`reconnectDelay` in feed/static/js/live.js: exponential from 0.5 s, capped at 30 s,
+"equal jitter", plus a uniform share of the `reconnect_spread_ms` the server last named in `subscribed` or
+`pong`, which clients hear at least every 25 s from their keepalive ping) and subscribes again with `since`.
+Measured in this one run:
 
 - resumed_within_s: from the kill until the last client has caught up;
 - catchup_p99_ms: per client, from the start of the connection attempt that worked until `subscribed` and
@@ -56,8 +58,8 @@ from warga.geo import distance_m  # noqa: E402
 
 WARGA = [PY, "-c", "from warga.cli import main; main()"]
 RADIUS_M = 1000.0
-# The web client's backoff (feed/static/js/live.js): the same numbers, so the storm is the real one.
-BASE_BACKOFF_S, MAX_BACKOFF_S = 0.5, 30.0
+# The web client's backoff and keepalive (feed/static/js/live.js): the same numbers, so the storm is real.
+BASE_BACKOFF_S, MAX_BACKOFF_S, PING_EVERY_S = 0.5, 30.0, 25.0
 # pg_stat_* counters reach the shared statistics at most once a second from a busy backend and within
 # 10 s from an idle one: read them only after this long, at both ends of every window.
 STATS_SETTLE_S = 11.0
@@ -79,11 +81,26 @@ class Client:
     catchup_ms: float = 0.0
     replay_ms: float = 0.0  # the same catch-up from the moment the socket was open (subscribe sent)
     reconnects: int = 0
+    spread_s: float = 0.0  # the reconnect spread the server named last
+    heard_at: float = 0.0  # when it named it (monotonic)
 
 
-def backoff(attempt: int) -> float:
+def backoff(attempt: int, spread_s: float) -> float:
+    """live.js's reconnectDelay."""
     cap = min(MAX_BACKOFF_S, BASE_BACKOFF_S * 2**attempt)
-    return cap / 2 + random.random() * cap / 2
+    return cap / 2 + random.random() * cap / 2 + random.random() * spread_s
+
+
+def hear_spread(c: Client, message: dict[str, Any]) -> None:
+    if "reconnect_spread_ms" in message:
+        c.spread_s = min(MAX_BACKOFF_S, max(0.0, message["reconnect_spread_ms"] / 1000))
+        c.heard_at = time.monotonic()
+
+
+async def keepalive(ws: Any) -> None:
+    while True:
+        await asyncio.sleep(PING_EVERY_S)
+        await ws.send('{"type":"ping"}')
 
 
 async def run_client(url: str, c: Client, stop: asyncio.Event, first: asyncio.Semaphore) -> None:
@@ -92,6 +109,7 @@ async def run_client(url: str, c: Client, stop: asyncio.Event, first: asyncio.Se
     from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
     attempt, initial = 0, True
+    pinger: asyncio.Task[None] | None = None
     while not stop.is_set():
         started = time.perf_counter()
         try:
@@ -108,9 +126,11 @@ async def run_client(url: str, c: Client, stop: asyncio.Event, first: asyncio.Se
                 # The gateway handles a socket's messages in order and writes `subscribed` and the whole
                 # replay before it reads the next one: the pong marks the end of the catch-up.
                 await ws.send('{"type":"ping"}')
-                head = 0
+                head, caught_up = 0, False
+                pinger = asyncio.create_task(keepalive(ws))
                 async for raw in ws:
                     m = json.loads(raw)
+                    hear_spread(c, m)
                     if m["type"] == "event":
                         if m["seq"] > c.last_seq:
                             c.last_seq = m["seq"]
@@ -120,7 +140,8 @@ async def run_client(url: str, c: Client, stop: asyncio.Event, first: asyncio.Se
                         head = m["seq"]
                     elif m["type"] == "resync":
                         raise SystemExit("bench: a resync during the storm: the replay window is too small")
-                    elif m["type"] == "pong":
+                    elif m["type"] == "pong" and not caught_up:
+                        caught_up = True
                         # Replayed through head: nothing between last_seq and head was for us.
                         c.last_seq = max(c.last_seq, head)
                         c.catchup_ms = (time.perf_counter() - started) * 1000
@@ -132,10 +153,14 @@ async def run_client(url: str, c: Client, stop: asyncio.Event, first: asyncio.Se
                             first.release()
         except (OSError, ConnectionClosed, InvalidHandshake, TimeoutError):
             pass
+        finally:
+            if pinger is not None:
+                pinger.cancel()
+                pinger = None
         if stop.is_set():
             return
         c.reconnects += 1
-        await asyncio.sleep(backoff(attempt))
+        await asyncio.sleep(backoff(attempt, c.spread_s))
         attempt += 1
 
 
@@ -216,6 +241,16 @@ async def connect_all(
     return tasks
 
 
+async def keepalive_heard(clients: list[Client], since: float) -> None:
+    """Wait until every client has heard the server's spread after `since` (all connected): their keepalive
+    pings come every 25 s, as the web client's do, so this is at most one keepalive period."""
+    deadline = time.monotonic() + PING_EVERY_S + 30
+    while not all(c.heard_at > since for c in clients):
+        if time.monotonic() > deadline:
+            raise SystemExit("bench: clients did not hear a keepalive pong")
+        await asyncio.sleep(0.2)
+
+
 async def crash_and_resume(rt: Realtime, clients: list[Client], down_s: float) -> tuple[float, float]:
     """SIGKILL the socket server, start it again after down_s (events pile up meanwhile), and wait until
     every client has caught up. Returns (killed, resumed) on the monotonic clock."""
@@ -237,7 +272,7 @@ async def peer_storm(a: argparse.Namespace, rt: Realtime) -> dict[str, Any]:
     clients = [Client(rng.uniform(*JAKARTA[:2]), rng.uniform(*JAKARTA[2:])) for _ in range(a.sockets)]
     stop, first = asyncio.Event(), asyncio.Semaphore(0)
     tasks = await connect_all(f"ws://127.0.0.1:{rt.ws_port}/ws", clients, stop, first)
-    await asyncio.sleep(2)
+    await keepalive_heard(clients, time.monotonic())
     killed, resumed = await crash_and_resume(rt, clients, a.down_s)
     stop.set()
     for task in tasks:
@@ -251,6 +286,7 @@ async def peer_storm(a: argparse.Namespace, rt: Realtime) -> dict[str, Any]:
         "replay_p50_ms": round(percentile([c.replay_ms for c in clients], 0.50), 1),
         "replay_p99_ms": round(percentile([c.replay_ms for c in clients], 0.99), 1),
         "reconnect_attempts": sum(c.reconnects for c in clients),
+        "reconnect_spread_ms": round(percentile([c.spread_s for c in clients], 0.5) * 1000),
     }
 
 
@@ -262,9 +298,11 @@ async def storm(a: argparse.Namespace, db_url: str, http_port: int, rt: Realtime
     first = asyncio.Semaphore(0)
     made: Made = []
     tasks = await connect_all(ws_url, clients, stop_clients, first)
+    connected = time.monotonic()
     print(f"storm: {a.sockets} sockets subscribed", flush=True)
     posts = asyncio.create_task(poster(f"http://127.0.0.1:{http_port}", a.rate, stop_posts, made))
 
+    await keepalive_heard(clients, connected)
     # Steady state: the same processes and post rate, no storm. Its PostgreSQL rate is the baseline.
     await asyncio.sleep(STATS_SETTLE_S)
     x0, s0, t0 = *await pg_counters(db_url), time.monotonic()
@@ -307,6 +345,7 @@ async def storm(a: argparse.Namespace, db_url: str, http_port: int, rt: Realtime
         "replay_p50_ms": round(percentile([c.replay_ms for c in clients], 0.50), 1),
         "replay_p99_ms": round(percentile([c.replay_ms for c in clients], 0.99), 1),
         "reconnect_attempts": sum(c.reconnects for c in clients),
+        "reconnect_spread_ms": round(percentile([c.spread_s for c in clients], 0.5) * 1000),
         "steady_pg_xacts_per_s": round(steady_x, 1),
         "storm_pg_xacts": round(storm_x),
         "storm_events_scans": round(storm_s),

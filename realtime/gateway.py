@@ -56,6 +56,8 @@ HANDSHAKE_TIMEOUT_S = 60.0
 # handshake, and may later get a reset with no HTTP response (seen in bench/idle_sockets.py at load average
 # 10, ListenOverflows in nstat). A deep queue costs nothing until used; the kernel caps it at somaxconn.
 LISTEN_BACKLOG = 4096
+# The web client's longest backoff (feed/static/js/live.js): a longer spread would only delay the last ones.
+MAX_RECONNECT_SPREAD_MS = 30_000
 _HANDSHAKE_DONE = Request("/ws", Headers())
 _CACHE = 2048  # recently decoded events (one event arrives on several channels, a replay to many sockets)
 # What a database that is down or restarting raises (feed/errors.py's DATABASE_DOWN answers 503 for the
@@ -145,6 +147,16 @@ class Gateway:
     def connections(self) -> int:
         return len(self._clients)
 
+    def reconnect_spread_ms(self) -> int:
+        """How long this process's clients should spread their reconnects over if it dies now: its open
+        sockets at WARGA_WS_RECONNECT_RATE handshakes a second, at most the client's longest backoff. Without
+        it every socket comes back within the first backoff step (0.25-0.5 s), and 5,000 handshakes queue
+        for seconds whatever the server does behind them (docs/bench-load.md)."""
+        rate = self.settings.ws_reconnect_rate
+        if rate <= 0:
+            return 0
+        return min(MAX_RECONNECT_SPREAD_MS, round(1000 * len(self._clients) / rate))
+
     # -- handshake ---------------------------------------------------------------------------------
 
     def _check_request(self, connection: ServerConnection, request: Request) -> Response | None:
@@ -221,7 +233,7 @@ class Gateway:
 
     async def _on_message(self, client: Client, msg: protocol.Message) -> None:
         if isinstance(msg, protocol.Ping):
-            self._send_json(client, {"type": "pong"})
+            self._send_json(client, {"type": "pong", "reconnect_spread_ms": self.reconnect_spread_ms()})
         elif isinstance(msg, protocol.Auth):
             await self._auth(client, msg.token)
         elif isinstance(msg, protocol.Unsubscribe):
@@ -278,7 +290,9 @@ class Gateway:
             raise ProtocolError("unavailable", "Try again.", sub=req.id) from None
         if client.closing or client.subs.get(req.id) is not sub:
             return
-        self._send_json(client, {"type": "subscribed", "id": req.id, "seq": head})
+        spread = self.reconnect_spread_ms()
+        ack = {"type": "subscribed", "id": req.id, "seq": head, "reconnect_spread_ms": spread}
+        self._send_json(client, ack)
         # From here to the end there is no await: the buffer cannot grow under our feet.
         if req.since is not None and (req.since < floor or len(rows) > self.settings.replay_max_events):
             self._send_json(client, {"type": "resync", "sub": req.id})

@@ -194,6 +194,37 @@ async def test_reconnect_resumes_from_last_seq_without_gaps_or_doubles(
     await expect(card(b, "Sebelum putus")).to_have_count(1)
 
 
+async def test_reconnect_is_spread_over_the_window_the_server_named(open_page: OpenPage) -> None:
+    tab = await open_page()
+    # The page kept the spread from the last `subscribed` / `pong` it received (docs/realtime.md).
+    heard = [json.loads(f) for f in tab.received if '"reconnect_spread_ms"' in f]
+    assert heard, "the server names a spread in subscribed and pong"
+    kept = await tab.page.evaluate("window.warga.state.live.spreadMs")
+    assert kept == heard[-1]["reconnect_spread_ms"]
+    delays = await tab.page.evaluate(
+        """async () => {
+            const { reconnectDelay, Live } = await import('/static/js/live.js');
+            const live = new Live({ url: 'ws://127.0.0.1:9/ws', getToken: () => null });
+            live._receive('{"type":"pong","reconnect_spread_ms":12000}');
+            const adopted = live.spreadMs;
+            live._receive('{"type":"pong","reconnect_spread_ms":1e9}');
+            return {
+                adopted, capped: live.spreadMs,
+                first_low: reconnectDelay(0, 10000, () => 0),
+                first_high: reconnectDelay(0, 10000, () => 1),
+                late_no_spread: reconnectDelay(8, 0, () => 0.5),
+            };
+        }"""
+    )
+    assert delays == {
+        "adopted": 12000,
+        "capped": 30000,  # never longer than the longest backoff
+        "first_low": 250,  # backoff step 0 is 250-500 ms, plus 0-100 % of the spread
+        "first_high": 10500,
+        "late_no_spread": 22500,  # 30 s cap, equal jitter
+    }
+
+
 async def test_resync_when_too_much_was_missed_refetches_the_list(
     open_page: OpenPage, web_user: MakeWebUser, api: httpx.AsyncClient
 ) -> None:

@@ -79,6 +79,10 @@ class Settings:
     ws_max_subscriptions: int = 20
     ws_max_per_ip: int = 200
     ws_max_per_user: int = 20
+    # Handshakes per second one realtime process is meant to take when all its sockets come back at once
+    # (a crash or a deploy). Each `subscribed` and `pong` tells the client to spread its reconnect over
+    # open sockets / this rate (docs/realtime.md, "Reconnecting"); 0 = no spread, backoff alone.
+    ws_reconnect_rate: float = 500.0
     ws_ping_interval_s: float = 20.0
     ws_ping_timeout_s: float = 20.0
     # Trust and safety.

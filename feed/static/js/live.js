@@ -6,6 +6,18 @@ const BASE_BACKOFF_MS = 500;
 const PING_EVERY_MS = 25_000;
 
 /**
+ * How long to wait before reconnect attempt `attempt` (0 = the first): exponential backoff with "equal
+ * jitter", plus a uniform share of `spreadMs`, the window the server last asked its clients to spread over
+ * (`reconnect_spread_ms` in `subscribed` and `pong`: its open sockets at the handshake rate it can take).
+ * Without the spread, thousands of phones dropped by one crash all come back within the first step
+ * (0.25-0.5 s) and queue for the handshake; with it they arrive at the rate the server named.
+ */
+export function reconnectDelay(attempt, spreadMs, random = Math.random) {
+  const cap = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt);
+  return cap / 2 + random() * (cap / 2) + random() * spreadMs;
+}
+
+/**
  * One socket, many subscriptions. Each subscription has handlers:
  *   onSubscribed(seq, fresh)  fresh = no `since` was sent (first time, or after a resync): refetch over HTTP now
  *   onEvent(message)          each event once, in seq order
@@ -21,6 +33,7 @@ export class Live {
     this.subs = new Map();
     this.ws = null;
     this.attempt = 0;
+    this.spreadMs = 0;
     this.timer = null;
     this.pinger = null;
     this.stopped = true;
@@ -159,9 +172,7 @@ export class Live {
 
   _scheduleReconnect() {
     this._setState("reconnecting");
-    // Exponential backoff with jitter, so a server restart is not met by every client at the same instant.
-    const cap = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** this.attempt);
-    const delay = cap / 2 + Math.random() * (cap / 2);
+    const delay = reconnectDelay(this.attempt, this.spreadMs);
     this.attempt += 1;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this._connect(), delay);
@@ -184,6 +195,9 @@ export class Live {
       msg = JSON.parse(raw);
     } catch {
       return;
+    }
+    if (Number.isFinite(msg.reconnect_spread_ms)) {
+      this.spreadMs = Math.min(MAX_BACKOFF_MS, Math.max(0, msg.reconnect_spread_ms));
     }
     if (msg.type === "event") {
       const sub = this.subs.get(msg.sub);
