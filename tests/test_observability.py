@@ -226,6 +226,7 @@ def test_processes_without_the_http_api_serve_metrics_on_their_own_port() -> Non
         server.shutdown()
         server.server_close()
     assert "warga_ws_open_sockets" in text and "warga_relay_lag_seconds" in text
+    assert "warga_gc_pause_seconds_bucket" in text
 
 
 async def test_start_warns_when_the_server_never_analyzes(

@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 
-from warga import logs, metrics
+from warga import gctune, logs, metrics
 from warga.runtime import Parts, Runtime
 from warga.settings import Settings
 
@@ -23,6 +23,10 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2)
     settings = Settings.from_env()
     logs.configure(settings.log_level)
+    try:
+        gctune.apply(settings.gc_threshold)
+    except ValueError as exc:
+        raise SystemExit(f"WARGA_GC_THRESHOLD: {exc}") from None
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
             runner.run(_stopped_by_sigterm(args.run(settings, args)))
@@ -160,6 +164,7 @@ def _serve_command(parts: Parts) -> Callable[[Settings, argparse.Namespace], Awa
                 from warga.demo import seed_if_empty
 
                 await seed_if_empty(runtime)
+            gctune.freeze_startup()
             config = uvicorn.Config(
                 build_app(runtime),
                 host=settings.host,
@@ -182,6 +187,7 @@ async def _run_until_stopped(parts: Parts, settings: Settings) -> None:
     async with Runtime(settings, parts) as runtime:
         if not parts.web and settings.metrics_port:  # with the HTTP API, /metrics is one of its routes
             metrics.serve(settings.metrics_port, settings.host)
+        gctune.freeze_startup()
         print(f"warga: running {parts} ({runtime.realtime.describe()}); Ctrl-C stops")
         await asyncio.Event().wait()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
+from prometheus_client.core import HistogramMetricFamily
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -51,6 +52,50 @@ photo_seconds = Histogram(
     registry=REGISTRY,
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
 )
+
+
+class GcPauses:
+    """warga_gc_pause_seconds: the cyclic collector's pauses by generation (warga/gctune.py records them).
+
+    Not a prometheus_client Histogram: its lock is not reentrant, and a collection can start while that
+    very lock is held (a scrape allocates under it), so observing from the collector's callback could
+    deadlock. `record` only adds to lists, under the GIL; a scrape reads them."""
+
+    BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+
+    def __init__(self) -> None:
+        self._counts = [[0] * (len(self.BUCKETS) + 1) for _ in range(3)]  # per generation; last = +Inf
+        self._sums = [0.0, 0.0, 0.0]
+
+    def record(self, generation: int, seconds: float) -> None:
+        i = next((i for i, bound in enumerate(self.BUCKETS) if seconds <= bound), len(self.BUCKETS))
+        self._counts[generation][i] += 1
+        self._sums[generation] += seconds
+
+    def describe(self) -> list[HistogramMetricFamily]:
+        return [self._family()]
+
+    def collect(self) -> list[HistogramMetricFamily]:
+        family = self._family()
+        for generation, counts in enumerate(self._counts):
+            cumulative, total = [], 0
+            for bound, n in zip((*self.BUCKETS, float("inf")), counts, strict=True):
+                total += n
+                cumulative.append((str(bound) if bound != float("inf") else "+Inf", total))
+            family.add_metric([str(generation)], cumulative, self._sums[generation])
+        return [family]
+
+    @staticmethod
+    def _family() -> HistogramMetricFamily:
+        return HistogramMetricFamily(
+            "warga_gc_pause_seconds",
+            "Pauses of Python's cyclic garbage collector by generation (2 = full); all tasks wait them out.",
+            labels=["generation"],
+        )
+
+
+gc_pauses = GcPauses()
+REGISTRY.register(gc_pauses)
 
 
 def exposition() -> bytes:

@@ -83,6 +83,9 @@ class Settings:
     # (a crash or a deploy). Each `subscribed` and `pong` tells the client to spread its reconnect over
     # open sockets / this rate (docs/realtime.md, "Reconnecting"); 0 = no spread, backoff alone.
     ws_reconnect_rate: float = 500.0
+    # The cyclic garbage collector's thresholds in every `warga` process (warga/gctune.py): rarer full
+    # collections, whose pauses grow with the sockets held; "python" keeps Python's (700, 10, 10).
+    gc_threshold: str = "50000,20,100"
     ws_ping_interval_s: float = 20.0
     ws_ping_timeout_s: float = 20.0
     # Trust and safety.
