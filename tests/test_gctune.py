@@ -35,7 +35,7 @@ def _pauses(generation: int) -> float:
 
 
 def test_parse_takes_three_positive_integers_or_python() -> None:
-    assert gctune.parse(gctune.DEFAULT) == (50_000, 20, 100)
+    assert gctune.parse(gctune.STORM) == (50_000, 20, 100)
     assert gctune.parse(" 700 , 10,10 ") == (700, 10, 10)
     assert gctune.parse("Python") is None
     for bad in ("", "50000", "1,2", "1,2,3,4", "0,10,10", "-1,10,10", "a,b,c", "1.5,2,3"):
@@ -56,6 +56,8 @@ def test_apply_sets_thresholds_and_every_collection_is_timed(collector_restored:
 
 def test_python_keeps_pythons_own_thresholds(collector_restored: None) -> None:
     gc.set_threshold(700, 10, 10)
+    gctune.apply(Settings().gc_threshold)  # the default
+    assert gc.get_threshold() == (700, 10, 10)
     gctune.apply("python")
     assert gc.get_threshold() == (700, 10, 10)
 

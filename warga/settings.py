@@ -83,9 +83,10 @@ class Settings:
     # (a crash or a deploy). Each `subscribed` and `pong` tells the client to spread its reconnect over
     # open sockets / this rate (docs/realtime.md, "Reconnecting"); 0 = no spread, backoff alone.
     ws_reconnect_rate: float = 500.0
-    # The cyclic garbage collector's thresholds in every `warga` process (warga/gctune.py): rarer full
-    # collections, whose pauses grow with the sockets held; "python" keeps Python's (700, 10, 10).
-    gc_threshold: str = "50000,20,100"
+    # The cyclic garbage collector's thresholds in every `warga` process (warga/gctune.py). "python" keeps
+    # Python's (700, 10, 10); "50000,20,100" cuts a 5,000-socket storm's catch-up p99 by two thirds but
+    # grew a 30-minute soak's RSS 11.5 % (docs/bench-load.md), so it is an operator's choice, not the default.
+    gc_threshold: str = "python"
     ws_ping_interval_s: float = 20.0
     ws_ping_timeout_s: float = 20.0
     # Trust and safety.
