@@ -47,11 +47,13 @@ def test_apply_sets_thresholds_and_every_collection_is_timed(collector_restored:
     gctune.apply("1234,5,6")
     assert gc.get_threshold() == (1234, 5, 6)
     gctune.apply("1234,5,6")  # a second call does not time each pause twice
+    assert gc.callbacks.count(gctune._record_pause) == 1
     before = _pauses(2), _pauses(0)
     gc.collect()
     gc.collect(0)
-    assert _pauses(2) == before[0] + 1
-    assert _pauses(0) == before[1] + 1
+    # At least: the suite's other threads (pgserver's, the metrics server's) may collect meanwhile.
+    assert _pauses(2) >= before[0] + 1
+    assert _pauses(0) >= before[1] + 1
 
 
 def test_python_keeps_pythons_own_thresholds(collector_restored: None) -> None:
