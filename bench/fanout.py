@@ -50,6 +50,7 @@ from tests import services  # noqa: E402 - after the path fix above
 from warga.geo import distance_m  # noqa: E402
 
 JAKARTA = (-6.30, -6.10, 106.72, 106.95)
+MODES = ("websockets", "broadcaster", "warga")
 FAR = (-6.9, 107.6)  # Bandung: the geo run's end marker
 PY = sys.executable
 
@@ -182,11 +183,14 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
+DRIVERS = {"light": ROOT / "bench" / "light_load.py", "yardstick": BASELINES / "fanout_load.py"}
+
+
 def load(
-    mode: str, port: int, pid: int, a: argparse.Namespace, warm_up: bool = False
+    mode: str, port: int, pid: int, a: argparse.Namespace, driver: str = "light", warm_up: bool = False
 ) -> dict[str, Any] | None:
     clients, messages = (100, 30) if warm_up else (a.clients, a.messages)
-    command = [PY, str(BASELINES / "fanout_load.py"), mode, "--port", str(port), "--clients", str(clients)]
+    command = [PY, str(DRIVERS[driver]), mode, "--port", str(port), "--clients", str(clients)]
     command += ["--messages", str(messages), "--rate", str(a.rate), "--sample-every", "5"]
     cpu_before = cpu_seconds(pid)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -200,6 +204,7 @@ def load(
     cpu = cpu_seconds(pid) - cpu_before
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    result["driver"] = driver
     # The load generator's own CPU over the whole load: near `seconds` means it, not the server, set the pace.
     result["loadgen_cpu_s"] = round(after.ru_utime + after.ru_stime - kids.ru_utime - kids.ru_stime, 2)
     # The whole load: connecting the subscribers, every message, the fan-out; divided per delivery and per
@@ -338,9 +343,16 @@ def main() -> None:
         default=["websockets", "broadcaster", "warga"],
         help="measure only these servers (a quick look; the ratio line needs all three)",
     )
+    ap.add_argument(
+        "--drivers",
+        nargs="+",
+        choices=list(DRIVERS),
+        default=list(DRIVERS),
+        help="load generators: light (the figure of record) and the shared yardstick's (cross-check)",
+    )
     a = ap.parse_args()
     raise_nofile()
-    runs: dict[str, list[dict[str, Any]]] = {"websockets": [], "broadcaster": [], "warga": []}
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {d: {m: [] for m in MODES} for d in a.drivers}
     data = Path(tempfile.mkdtemp(prefix="warga-bench-"))
     ws_port, b_port, w_port, w_ws_port = (services.free_port() for _ in range(4))
     uvicorn = [PY, "-m", "uvicorn", "baseline_broadcaster:app", "--port", str(b_port), "--loop", "uvloop"]
@@ -372,11 +384,13 @@ def main() -> None:
                     "warga": (w_port, warga.pid),
                 }
                 for mode, (port, pid) in servers.items():
-                    load(mode, port, pid, a, warm_up=True)  # first connections, imports, caches: not counted
+                    # First connections, imports, caches: not counted.
+                    load(mode, port, pid, a, a.drivers[0], warm_up=True)
                 for _ in range(a.repeat):
-                    for mode, (port, pid) in servers.items():
-                        if mode in a.only and (result := load(mode, port, pid, a)) is not None:
-                            runs[mode].append(result)
+                    for driver in a.drivers:
+                        for mode, (port, pid) in servers.items():
+                            if mode in a.only and (result := load(mode, port, pid, a, driver)) is not None:
+                                runs[driver][mode].append(result)
                 if a.geo_subscribers:
                     exact_pct, stats = asyncio.run(geo_run(w_port, a.geo_subscribers, a.geo_posts, 60))
                     line = {"mode": "warga-geo", **stats, "exact_pct": round(exact_pct, 2)}
@@ -384,11 +398,17 @@ def main() -> None:
                     print(f"geo_exact_pct={exact_pct:.2f}", flush=True)
     finally:
         shutil.rmtree(data, ignore_errors=True)
+    # The light driver's line comes last: it is the figure of record (bench/light_load.py says why).
+    for driver in sorted(a.drivers, key=lambda d: d == "light"):
+        report(driver, runs[driver], a.repeat)
+
+
+def report(driver: str, runs: dict[str, list[dict[str, Any]]], repeat: int) -> None:
     keys = ("deliveries_per_s", "p50_ms", "p99_ms", "cpu_us_per_delivery", "cpu_ms_per_message")
     summary = {mode: {k: median(r, k) for k in keys} for mode, r in runs.items() if r}
-    print(json.dumps({"medians": summary, "runs": a.repeat}), flush=True)
+    print(json.dumps({"driver": driver, "medians": summary, "runs": repeat}), flush=True)
     print(
-        "cpu_us_per_delivery "
+        f"{driver}: cpu_us_per_delivery "
         + " ".join(f"{mode}={m['cpu_us_per_delivery']:.2f}" for mode, m in summary.items())
         + " cpu_ms_per_message "
         + " ".join(f"{mode}={m['cpu_ms_per_message']:.2f}" for mode, m in summary.items()),
@@ -398,9 +418,11 @@ def main() -> None:
         return
     w, ws, b = summary["warga"], summary["websockets"], summary["broadcaster"]
     print(
-        f"fanout_ratio_vs_websockets={w['deliveries_per_s'] / ws['deliveries_per_s']:.2f} "
+        ("" if driver == "light" else f"{driver}: ")
+        + f"fanout_ratio_vs_websockets={w['deliveries_per_s'] / ws['deliveries_per_s']:.2f} "
         f"fanout_ratio_vs_broadcaster={w['deliveries_per_s'] / b['deliveries_per_s']:.2f} "
-        f"p99_ratio_vs_websockets={w['p99_ms'] / ws['p99_ms']:.2f}"
+        f"p99_ratio_vs_websockets={w['p99_ms'] / ws['p99_ms']:.2f}",
+        flush=True,
     )
 
 

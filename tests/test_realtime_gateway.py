@@ -1,6 +1,6 @@
 """Gateway follow-ups from the load benches: batched broker subscribes (reconnect storm), a bounded kernel
-send buffer (4008 for never-reading clients), and a database shutting down mid-subscribe answered
-`unavailable`."""
+send buffer (4008 for never-reading clients), a database shutting down mid-subscribe answered
+`unavailable`, and one write per socket for the frames of one turn of the event loop (fan-out)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from realtime import protocol
+from realtime import channels, protocol, wire
+from realtime.gateway import Gateway
 from realtime.session import Client, Sub
 from tests.realtime_client import MONAS, WsClient, emit, fake_post, ws_url
 from warga.runtime import Runtime
@@ -139,3 +140,77 @@ async def test_a_database_shutting_down_mid_subscribe_answers_unavailable(
     ack = await client.subscribe("s", *MONAS, 500)
     assert ack["type"] == "subscribed"
     await client.close()
+
+
+class _CountingTransport:
+    """A socket's real transport that records each write (every byte still goes out)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+        self.real.write(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+class _SpiedConnection:
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self.transport = _CountingTransport(conn.transport)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+async def _spied_subscriber(gateway: Gateway, url: str) -> tuple[WsClient, Client, _CountingTransport]:
+    client = await WsClient.open(url)
+    await client.subscribe("s", *MONAS, 500)
+    (served,) = gateway._clients
+    spied = _SpiedConnection(served.conn)
+    served.conn = spied
+    return client, served, spied.transport
+
+
+def _batch_from_broker(gateway: Gateway, first_seq: int, count: int) -> list[int]:
+    """Hand the gateway `count` events the way a broker hands it a relay batch that came in one read: one
+    call per event and channel, all in one turn of the event loop."""
+    seqs = list(range(first_seq, first_seq + count))
+    for seq in seqs:
+        data = wire.encode(seq, "post.created", *MONAS, (), {"post": fake_post(*MONAS)})
+        for name in channels.for_event(*MONAS, ()):
+            gateway._on_broker(name, data)
+    return seqs
+
+
+async def test_the_frames_of_one_turn_leave_in_one_write_in_order(start_runtime: Any) -> None:
+    async with start_runtime() as runtime:
+        gateway = runtime.realtime.gateway
+        client, served, transport = await _spied_subscriber(gateway, ws_url(runtime))
+        seqs = _batch_from_broker(gateway, gateway.head + 100, 3)
+        assert transport.writes == []  # queued until this turn ends
+        got = [m["seq"] for m in await client.events_until("s", seqs[-1])]
+        assert got == seqs
+        assert len(transport.writes) == 1  # three frames, each on three channels: one send()
+        # An answer sent at once goes out behind the frames already queued for that socket, in one write.
+        more = _batch_from_broker(gateway, seqs[-1] + 1, 2)
+        gateway._send_json(served, {"type": "pong", "reconnect_spread_ms": 0})
+        assert len(transport.writes) == 2
+        assert [m["seq"] for m in await client.events_until("s", more[-1])] == more
+        assert (await client.recv())["type"] == "pong"
+        await asyncio.sleep(0.05)
+        assert len(transport.writes) == 2  # nothing was left queued to go out twice
+        await client.close()
+
+
+async def test_frames_queued_for_a_socket_that_starts_closing_are_not_sent(start_runtime: Any) -> None:
+    async with start_runtime() as runtime:
+        gateway = runtime.realtime.gateway
+        client, served, transport = await _spied_subscriber(gateway, ws_url(runtime))
+        _batch_from_broker(gateway, gateway.head + 100, 2)
+        gateway._close_slow(served)  # closing before the turn ends: data after a close frame is invalid
+        assert await client.closed_code() == protocol.CLOSE_SLOW
+        assert transport.writes == []
