@@ -553,7 +553,13 @@ class Gateway:
             conn = client.conn
             if client.closing or conn.protocol.state is not OPEN:
                 continue
-            conn.transport.write(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+            if len(chunks) == 1:
+                conn.transport.write(chunks[0])
+            else:
+                # One writev(), not a join: bytes the kernel cannot take yet stay queued as the frames
+                # themselves, shared with every other socket they went to (1,000 stalled sockets would
+                # otherwise hold 1,000 private copies of the same events).
+                conn.transport.writelines(chunks)
 
     def _send(self, client: Client, data: bytes, *, batch: bool = False) -> None:
         """One message to one socket: with batch, behind this turn's other frames for it (replays);
@@ -576,7 +582,7 @@ class Gateway:
         elif queued:
             queued.append(frame)
             del self._out[client]
-            conn.transport.write(b"".join(queued))
+            conn.transport.writelines(queued)
         else:
             conn.transport.write(frame)
 

@@ -153,6 +153,10 @@ class _CountingTransport:
         self.writes.append(bytes(data))
         self.real.write(data)
 
+    def writelines(self, chunks: list[bytes]) -> None:  # one writev(): one write
+        self.writes.append(b"".join(chunks))
+        self.real.writelines(chunks)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.real, name)
 
