@@ -549,6 +549,7 @@ class Gateway:
         protocol, and its client resumes with `since`."""
         self._flush_due = False
         out, self._out = self._out, {}
+        metrics.ws_fanout_writes.inc(len(out))
         for client, chunks in out.items():
             conn = client.conn
             if client.closing or conn.protocol.state is not OPEN:

@@ -16,6 +16,7 @@ from realtime import channels, protocol, wire
 from realtime.gateway import Gateway
 from realtime.session import Client, Sub
 from tests.realtime_client import MONAS, WsClient, emit, fake_post, ws_url
+from warga import metrics
 from warga.runtime import Runtime
 
 pytest_plugins = ["tests.realtime_fixtures"]
@@ -179,6 +180,12 @@ async def _spied_subscriber(gateway: Gateway, url: str) -> tuple[WsClient, Clien
     return client, served, spied.transport
 
 
+def _sample(name: str) -> float:
+    value = metrics.REGISTRY.get_sample_value(name)
+    assert value is not None, name
+    return value
+
+
 def _batch_from_broker(gateway: Gateway, first_seq: int, count: int) -> list[int]:
     """Hand the gateway `count` events the way a broker hands it a relay batch that came in one read: one
     call per event and channel, all in one turn of the event loop."""
@@ -194,11 +201,13 @@ async def test_the_frames_of_one_turn_leave_in_one_write_in_order(start_runtime:
     async with start_runtime() as runtime:
         gateway = runtime.realtime.gateway
         client, served, transport = await _spied_subscriber(gateway, ws_url(runtime))
+        writes_before = _sample("warga_ws_fanout_writes_total")
         seqs = _batch_from_broker(gateway, gateway.head + 100, 3)
         assert transport.writes == []  # queued until this turn ends
         got = [m["seq"] for m in await client.events_until("s", seqs[-1])]
         assert got == seqs
         assert len(transport.writes) == 1  # three frames, each on three channels: one send()
+        assert _sample("warga_ws_fanout_writes_total") == writes_before + 1  # what operators see
         # An answer sent at once goes out behind the frames already queued for that socket, in one write.
         more = _batch_from_broker(gateway, seqs[-1] + 1, 2)
         gateway._send_json(served, {"type": "pong", "reconnect_spread_ms": 0})

@@ -36,6 +36,11 @@ ws_queue_drops = Counter(
 ws_events_delivered = Counter(
     "warga_ws_events_delivered_total", "Event frames written to sockets.", registry=REGISTRY
 )
+ws_fanout_writes = Counter(
+    "warga_ws_fanout_writes_total",
+    "Socket writes of the fan-out, each carrying every frame one socket got in one turn of the event loop.",
+    registry=REGISTRY,
+)
 relay_lag_seconds = Gauge(
     "warga_relay_lag_seconds",
     "Age of the oldest event in the relay's latest batch at the moment it was published.",
