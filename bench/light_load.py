@@ -181,15 +181,18 @@ async def publish(a: argparse.Namespace, base: str) -> float:
     pending: set[asyncio.Task[None]] = set()
     failures: list[BaseException] = []
 
-    def body(i: int) -> dict[str, Any]:
-        return {"i": i, "text": f"T={time.time_ns()};{pad}"}
+    def body(i: int, due_ns: int) -> dict[str, Any]:
+        return {"i": i, "text": f"T={due_ns};{pad}"}
 
     async def paced(send: Any) -> float:
         t0 = time.perf_counter()
         for i in range(a.messages):
             await asyncio.sleep(max(0.0, t0 + i / a.rate - time.perf_counter()))
+            # The clock starts when the message is due, before waiting for a free slot: a server that keeps
+            # --in-flight requests open pays for that wait in its latency (no coordinated omission).
+            due_ns = time.time_ns()
             await gate.acquire()
-            task = asyncio.create_task(send(i))
+            task = asyncio.create_task(send(i, due_ns))
             pending.add(task)
             task.add_done_callback(lambda t: (pending.discard(t), gate.release()))
         await asyncio.gather(*pending)
@@ -198,16 +201,16 @@ async def publish(a: argparse.Namespace, base: str) -> float:
     if a.mode == "websockets":
         async with connect(f"ws://{base}/publish", compression=None) as pub:
 
-            async def send_ws(i: int) -> None:
-                await pub.send(json.dumps(body(i)))
+            async def send_ws(i: int, due_ns: int) -> None:
+                await pub.send(json.dumps(body(i, due_ns)))
 
             return await paced(send_ws)
     limits = httpx.Limits(max_connections=a.in_flight, max_keepalive_connections=a.in_flight)
     async with httpx.AsyncClient(base_url=f"http://{base}", timeout=60, limits=limits) as http:
         if a.mode == "broadcaster":
 
-            async def send_publish(i: int) -> None:
-                (await http.post("/publish", content=json.dumps(body(i)))).raise_for_status()
+            async def send_publish(i: int, due_ns: int) -> None:
+                (await http.post("/publish", content=json.dumps(body(i, due_ns)))).raise_for_status()
 
             return await paced(send_publish)
         handle = f"light{time.time_ns() % 10**9}"
@@ -215,8 +218,9 @@ async def publish(a: argparse.Namespace, base: str) -> float:
         r.raise_for_status()
         http.headers["Authorization"] = f"Bearer {r.json()['token']}"
 
-        async def send_post(i: int) -> None:
-            post = {"text": body(i)["text"], "category": "flood", "lat": LAT + 0.001 * (i % 7), "lon": LON}
+        async def send_post(i: int, due_ns: int) -> None:
+            text = body(i, due_ns)["text"]
+            post = {"text": text, "category": "flood", "lat": LAT + 0.001 * (i % 7), "lon": LON}
             try:
                 (await http.post("/api/posts", json=post)).raise_for_status()
             except httpx.HTTPError as exc:

@@ -54,6 +54,8 @@ class Client:
     subs: dict[str, Sub] = field(default_factory=dict)
     bucket: Bucket = field(default_factory=Bucket)
     closing: bool = False
+    # Bytes of frames queued for this turn's write (gateway._out): unsent too, so the 4008 limit counts them.
+    queued: int = 0
 
 
 class Sub:

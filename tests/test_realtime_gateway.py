@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from realtime import channels, protocol, wire
 from realtime.gateway import Gateway
@@ -227,3 +228,29 @@ async def test_frames_queued_for_a_socket_that_starts_closing_are_not_sent(start
         gateway._close_slow(served)  # closing before the turn ends: data after a close frame is invalid
         assert await client.closed_code() == protocol.CLOSE_SLOW
         assert transport.writes == []
+
+
+async def test_a_replay_past_the_queue_limit_is_closed_with_4008_not_queued_whole(start_runtime: Any) -> None:
+    """Frames queued for this turn count toward WARGA_WS_QUEUE_BYTES: a replay is queued in one turn,
+    so counting only the transport's buffer would let 20 frames of 20 KB through a 64 KiB limit."""
+    async with start_runtime(ws_queue_bytes=64 * 1024) as runtime:
+        for _ in range(20):
+            await emit(runtime.pool, "post.created", fake_post(*MONAS, text=BIG_TEXT))
+        client = await WsClient.open(ws_url(runtime))
+        await client.send(
+            {
+                "type": "subscribe",
+                "id": "s",
+                "near": {"lat": MONAS[0], "lon": MONAS[1], "radius_m": 500},
+                "since": 0,
+            }
+        )
+        assert (await client.recv())["type"] == "subscribed"
+        got = 0
+        with pytest.raises(ConnectionClosed):
+            while True:
+                message = await client.recv()
+                assert message["type"] == "event"
+                got += 1
+        assert client.ws.close_code == protocol.CLOSE_SLOW
+        assert got < 20  # it resumes with `since`; the gateway held at most about the limit for it
