@@ -33,6 +33,7 @@ import os
 import random
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,17 @@ JAKARTA = (-6.30, -6.10, 106.72, 106.95)
 MODES = ("websockets", "broadcaster", "warga")
 FAR = (-6.9, 107.6)  # Bandung: the geo run's end marker
 PY = sys.executable
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (kill, a timeout, a process manager) unwinds like Ctrl-C, so every server, private Redis and
+    bench database a script started is stopped and dropped; by default it would end the script on the
+    spot and leave them running."""
+
+    def interrupt(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def raise_nofile() -> None:
@@ -351,6 +363,7 @@ def main() -> None:
         help="load generators: light (the figure of record) and the shared yardstick's (cross-check)",
     )
     a = ap.parse_args()
+    stop_on_sigterm()
     raise_nofile()
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {d: {m: [] for m in MODES} for d in a.drivers}
     data = Path(tempfile.mkdtemp(prefix="warga-bench-"))

@@ -27,7 +27,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from fanout import BASELINES, JAKARTA, PY, database, process, raise_nofile, wait_http, wait_port  # noqa: E402
+from fanout import (  # noqa: E402
+    BASELINES,
+    JAKARTA,
+    PY,
+    database,
+    process,
+    raise_nofile,
+    stop_on_sigterm,
+    wait_http,
+    wait_port,
+)
 
 from tests import services  # noqa: E402
 
@@ -83,6 +93,7 @@ def main() -> None:
     # `warga serve` runs on uvloop whenever it is installed (warga/cli.py); this flag only forces the policy.
     ap.add_argument("--uvloop", action="store_true", help="also install uvloop's event loop policy")
     a = ap.parse_args()
+    stop_on_sigterm()
     raise_nofile()
     if a.baseline:
         port = services.free_port()

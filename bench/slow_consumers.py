@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from fanout import PY, database, process, raise_nofile, wait_http  # noqa: E402
+from fanout import PY, database, process, raise_nofile, stop_on_sigterm, wait_http  # noqa: E402
 from storm import percentile  # noqa: E402
 
 from tests import services  # noqa: E402
@@ -196,6 +196,7 @@ def main() -> None:
     ap.add_argument("--slow-subs", type=int, default=5, help="subscriptions per never-reading socket")
     ap.add_argument("--queue-bytes", type=int, default=0, help="WARGA_WS_QUEUE_BYTES (default: the server's)")
     a = ap.parse_args()
+    stop_on_sigterm()
     raise_nofile()
     data = Path(tempfile.mkdtemp(prefix="warga-slow-"))
     try:

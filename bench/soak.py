@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from fanout import PY, database, process, raise_nofile, wait_http  # noqa: E402
+from fanout import PY, database, process, raise_nofile, stop_on_sigterm, wait_http  # noqa: E402
 from slow_consumers import near, rss_kib  # noqa: E402
 
 from tests import services  # noqa: E402
@@ -153,6 +153,7 @@ def main() -> None:
     ap.add_argument("--sockets", type=int, default=500)
     ap.add_argument("--warmup-s", type=float, default=60)
     a = ap.parse_args()
+    stop_on_sigterm()
     raise_nofile()
     data = Path(tempfile.mkdtemp(prefix="warga-soak-"))
     try:

@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from fanout import JAKARTA, PY, database, raise_nofile, wait_http, wait_port  # noqa: E402
+from fanout import JAKARTA, PY, database, raise_nofile, stop_on_sigterm, wait_http, wait_port  # noqa: E402
 
 from tests import services  # noqa: E402
 from warga.geo import distance_m  # noqa: E402
@@ -375,6 +375,7 @@ def main() -> None:
     ap.add_argument("--steady-s", type=float, default=10)
     ap.add_argument("--down-s", type=float, default=2, help="how long the realtime process stays dead")
     a = ap.parse_args()
+    stop_on_sigterm()
     raise_nofile()
     data = Path(tempfile.mkdtemp(prefix="warga-storm-"))
     procs: list[subprocess.Popen[bytes]] = []
