@@ -237,15 +237,7 @@ async def test_a_replay_past_the_queue_limit_is_closed_with_4008_not_queued_whol
         for _ in range(20):
             await emit(runtime.pool, "post.created", fake_post(*MONAS, text=BIG_TEXT))
         client = await WsClient.open(ws_url(runtime))
-        await client.send(
-            {
-                "type": "subscribe",
-                "id": "s",
-                "near": {"lat": MONAS[0], "lon": MONAS[1], "radius_m": 500},
-                "since": 0,
-            }
-        )
-        assert (await client.recv())["type"] == "subscribed"
+        await client.subscribe("s", *MONAS, 500, since=0)
         got = 0
         with pytest.raises(ConnectionClosed):
             while True:
