@@ -4,23 +4,26 @@ Starts, each as its own process:
   - warga (`warga serve`: HTTP API + gateway + relay, PostgreSQL, Redis unless --broker memory),
   - baselines/baseline_broadcaster.py (encode/broadcaster on Starlette/uvicorn: the ecosystem's usual way),
   - baselines/baseline_websockets.py (bare websockets broadcast(): about what Python can do at all),
-and drives each with baselines/fanout_load.py (the shared yardstick's load generator): N subscribers near one
-point, M messages at R per second; warga's are real posts created over HTTP (POST /api/posts), routed by geo
-cell, filtered exactly and sent per subscription.
+and drives each with the same two load generators, interleaved: N subscribers near one point, M messages at
+R per second; warga's are real posts created over HTTP (POST /api/posts), routed by geo cell, filtered
+exactly and sent per subscription. bench/light_load.py receives cheaply and posts open-loop, so the servers
+set the pace (the figure of record); baselines/fanout_load.py, the shared yardstick, is kept as the
+cross-check (on 2 cores its receiver takes a full core: it measures itself as much as the servers).
 
 The geo run then opens 2,000 subscribers at random Jakarta points (radius 1 km), creates random posts over
 HTTP and checks every delivery against a brute-force expectation.
 
 Services: DATABASE_URL (a bench database is created on that server and dropped after) or an embedded
-PostgreSQL; REDIS_URL or a private redis-server. The last line is
-`fanout_ratio_vs_websockets=… fanout_ratio_vs_broadcaster=… p99_ratio_vs_websockets=…`.
+PostgreSQL; REDIS_URL or a private redis-server. The last line is the light driver's
+`fanout_ratio_vs_websockets=… fanout_ratio_vs_broadcaster=… p99_ratio_vs_websockets=…`; the yardstick's
+same line comes before it, prefixed `yardstick:`.
 
 Each load line also carries the server's CPU (user + system, the process and its children) spent on the
 load: `cpu_us_per_delivery` and `cpu_ms_per_message`, a figure that holds up on a busy machine where
 wall-clock rates do not; their medians are printed before the last line.
 
 Usage: python bench/fanout.py [--clients 1000 --messages 300 --rate 120] [--broker redis|memory] [--repeat 3]
-       [--only warga] [--geo-subscribers 0]   (a quick CPU look at warga alone, no geo run)
+       [--drivers light yardstick] [--only warga] [--geo-subscribers 0]   (a quick look: warga alone, no geo)
 """
 
 from __future__ import annotations
