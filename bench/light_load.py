@@ -6,10 +6,11 @@ p50/p99/max latency from send to receipt ('T=<ns>;' in each message). Two differ
 reason — on 2 cores the yardstick measures itself:
 
 - Receiving. The yardstick runs the websockets client (a task, a parser generator and a queue per frame):
-  about 14 µs of its CPU per delivery here (4.1–4.6 s for 300,000 on 5 Dec), so one core tops out near
-  75–85k deliveries/s whichever server sends (docs/bench-realtime.md: a full core for the bare server). Here each socket
-  is an asyncio Protocol that splits frames by their two-to-ten-byte headers and counts them, answering
-  pings; every --sample-every'th frame's 'T=' is read (fanout.py passes 5, as for the yardstick).
+  about 14 µs of its CPU per delivery here (4.1 to 4.6 s for 300,000 on 5 Dec), so one core tops out
+  near 75k to 85k deliveries/s whichever server sends (docs/bench-realtime.md: a full core for the bare
+  server). Here each socket is an asyncio Protocol that splits frames by their two-to-ten-byte headers and
+  counts them, answering pings; every --sample-every'th frame's 'T=' is read (fanout.py passes 5, as
+  for the yardstick).
 - Publishing. The yardstick waits for each POST before sending the next, so a busy server also slows its
   own input (closed loop: the latency of the slow moments is never measured). Here messages leave on their
   schedule (open loop), at most --in-flight at a time, the same for every server: citizens do not wait
