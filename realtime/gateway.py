@@ -569,7 +569,7 @@ class Gateway:
             client.queued = 0
             if self._write(client, queued):
                 writes += 1
-                frames += 1 if isinstance(queued, bytes) else len(queued)
+                frames += _frame_count(queued)
         metrics.ws_fanout_writes.inc(writes)
         metrics.ws_events_delivered.inc(frames)
 
@@ -610,9 +610,12 @@ class Gateway:
         if queued is None:
             self._write(client, frame)
             return
+        # This turn's frames for the socket go out now, ahead of the answer: the same write _flush would
+        # have made, counted the same way.
         client.queued = 0
         if self._write(client, [queued, frame] if isinstance(queued, bytes) else [*queued, frame]):
-            metrics.ws_events_delivered.inc(1 if isinstance(queued, bytes) else len(queued))
+            metrics.ws_fanout_writes.inc()
+            metrics.ws_events_delivered.inc(_frame_count(queued))
 
     def _send_json(self, client: Client, message: dict[str, Any]) -> None:
         self._send(client, json.dumps(message, separators=(",", ":")).encode())
@@ -704,6 +707,10 @@ class Gateway:
 def _ip(conn: ServerConnection) -> str:
     address = conn.remote_address
     return str(address[0]) if address else "?"
+
+
+def _frame_count(queued: bytes | list[bytes]) -> int:
+    return 1 if isinstance(queued, bytes) else len(queued)
 
 
 def _tail(sub: Sub, ev: Event) -> bytes:

@@ -213,6 +213,7 @@ async def test_the_frames_of_one_turn_leave_in_one_write_in_order(start_runtime:
         more = _batch_from_broker(gateway, seqs[-1] + 1, 2)
         gateway._send_json(served, {"type": "pong", "reconnect_spread_ms": 0})
         assert len(transport.writes) == 2
+        assert _sample("warga_ws_fanout_writes_total") == writes_before + 2  # counted like _flush's
         assert [m["seq"] for m in await client.events_until("s", more[-1])] == more
         assert (await client.recv())["type"] == "pong"
         await asyncio.sleep(0.05)
