@@ -7,8 +7,9 @@ transport as they are (what `websockets.broadcast()` does, minus re-framing per 
 extension is negotiated and nothing is fragmented). Frames for one socket that arise in the same turn of
 the event loop (a relay batch, a catch-up, a replay) leave in one write, one `send()`: under load the
 relay's batches grow, so the cost per delivery falls just when it matters (docs/bench-realtime.md). A
-socket whose unsent bytes pass `ws_queue_bytes` is closed with 4008 instead of slowing anyone down; it
-resumes with `since`.
+socket whose backlog keeps growing (over `ws_queue_bytes` and not drained for `ws_stall_s`, or over the hard
+cap) is closed with 4008 instead of slowing anyone down; it resumes with `since`. One turn's burst is not
+a backlog: a fast reader takes it in its stride.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import dataclasses
 import json
 import logging
 import socket
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -62,6 +64,12 @@ LISTEN_BACKLOG = 4096
 # The web client's longest backoff (feed/static/js/live.js): a longer spread would only delay the last ones.
 MAX_RECONNECT_SPREAD_MS = 30_000
 _HANDSHAKE_DONE = Request("/ws", Headers())
+# However fast a socket drains, its backlog never grows past this many times ws_queue_bytes: the memory
+# bound for a socket inside its ws_stall_s grace.
+WS_HARD_CAP_FACTOR = 8
+# A replay leaves in pages of about this many bytes, each once the socket has taken the one before: a
+# client that reads gets all of it however long it is, and one that doesn't holds two pages (see _replay_to).
+REPLAY_PAGE_BYTES = 64 * 1024
 _CACHE = 2048  # recently decoded events (one event arrives on several channels, a replay to many sockets)
 # What a database that is down or restarting raises (feed/errors.py's DATABASE_DOWN answers 503 for the
 # same): the socket hears `unavailable` and lives on. InternalClientError comes from a connection whose
@@ -300,12 +308,11 @@ class Gateway:
         spread = self.reconnect_spread_ms()
         ack = {"type": "subscribed", "id": req.id, "seq": head, "reconnect_spread_ms": spread}
         self._send_json(client, ack)
-        # From here to the end there is no await: the buffer cannot grow under our feet.
         if req.since is not None and (req.since < floor or len(rows) > self.settings.replay_max_events):
             self._send_json(client, {"type": "resync", "sub": req.id})
-        else:
-            for row in rows:
-                self._push(sub, self._replayed(row))
+        elif not await self._replay_to(sub, rows):
+            return
+        # From here to the end there is no await: the buffer cannot grow under our feet.
         sub.last_seq = max(sub.last_seq, head)
         buffered, sub.buffer = sub.buffer or [], None
         for ev in buffered:
@@ -367,6 +374,38 @@ class Gateway:
                     "message": "No longer an official there.",
                 },
             )
+
+    async def _replay_to(self, sub: Sub, rows: list[Any]) -> bool:
+        """Push a replay page by page as the socket drains; live events wait in sub.buffer meanwhile. False
+        if the socket or the subscription went away (or stalled, and was closed with 4008) on the way."""
+        client = sub.client
+        for row in rows:
+            self._push(sub, self._replayed(row))
+            if client.queued >= REPLAY_PAGE_BYTES and not await self._drained(client):
+                return False
+            if client.closing or client.subs.get(sub.id) is not sub:
+                return False
+        return True
+
+    async def _drained(self, client: Client) -> bool:
+        """Write this turn's frames now and wait until the socket has taken them, as long as the kernel keeps
+        taking its bytes; a socket that takes none for ws_stall_s is closed with 4008."""
+        self._flush()
+        conn = client.conn
+        while not client.closing and conn.protocol.state is OPEN:
+            backlog = conn.transport.get_write_buffer_size()
+            if backlog <= REPLAY_PAGE_BYTES:
+                return True
+            sent = client.written - backlog
+            try:
+                await asyncio.wait_for(conn.drain(), self.settings.ws_stall_s)
+            except TimeoutError:
+                if client.written - conn.transport.get_write_buffer_size() == sent:
+                    metrics.ws_queue_drops.inc()
+                    self._close_slow(client)
+            except (ConnectionError, ConnectionClosed):
+                return False
+        return False
 
     def _push(self, sub: Sub, ev: Event) -> None:
         if ev.seq > sub.last_seq and sub.matches(ev):
@@ -516,7 +555,8 @@ class Gateway:
             if client.closing:
                 continue  # (a socket websockets itself is closing is skipped at the write, _flush)
             conn = client.conn
-            if conn.transport.get_write_buffer_size() + client.queued > limit:
+            backlog = conn.transport.get_write_buffer_size()
+            if backlog > limit and self._too_slow(client, backlog):
                 if conn.protocol.state is OPEN:
                     slow.append(client)
                 continue
@@ -566,6 +606,7 @@ class Gateway:
         out, self._out = self._out, {}
         writes = frames = 0
         for client, queued in out.items():
+            client.written += client.queued
             client.queued = 0
             if self._write(client, queued):
                 writes += 1
@@ -598,7 +639,8 @@ class Gateway:
         conn = client.conn
         if client.closing or conn.protocol.state is not OPEN:
             return
-        if conn.transport.get_write_buffer_size() + client.queued > self.settings.ws_queue_bytes:
+        backlog = conn.transport.get_write_buffer_size()
+        if backlog > self.settings.ws_queue_bytes and self._too_slow(client, backlog):
             metrics.ws_queue_drops.inc()
             self._close_slow(client)
             return
@@ -607,11 +649,13 @@ class Gateway:
             self._queue_frame([client], frame)
             return
         queued = self._out.pop(client, None)
+        client.written += len(frame)
         if queued is None:
             self._write(client, frame)
             return
         # This turn's frames for the socket go out now, ahead of the answer: the same write _flush would
         # have made, counted the same way.
+        client.written += client.queued
         client.queued = 0
         if self._write(client, [queued, frame] if isinstance(queued, bytes) else [*queued, frame]):
             metrics.ws_fanout_writes.inc()
@@ -619,6 +663,21 @@ class Gateway:
 
     def _send_json(self, client: Client, message: dict[str, Any]) -> None:
         self._send(client, json.dumps(message, separators=(",", ":")).encode())
+
+    def _too_slow(self, client: Client, backlog: int) -> bool:
+        """Whether a socket whose backlog is over ws_queue_bytes has fallen behind for good: the kernel has
+        taken none of its bytes for ws_stall_s, or the backlog passed the hard cap. Asked only over the
+        limit, so the common path pays nothing. A reader that keeps taking bytes rides out a burst (a relay
+        batch of large events, a page of replay) however the event loop happens to schedule it."""
+        limit = self.settings.ws_queue_bytes
+        if backlog > WS_HARD_CAP_FACTOR * limit:
+            return True
+        sent = client.written - backlog
+        now = time.monotonic()
+        if sent != client.stall_sent:
+            client.stall_sent, client.stall_at = sent, now
+            return False
+        return now - client.stall_at >= self.settings.ws_stall_s
 
     def _close_slow(self, client: Client) -> None:
         if not client.closing:

@@ -54,8 +54,13 @@ class Client:
     subs: dict[str, Sub] = field(default_factory=dict)
     bucket: Bucket = field(default_factory=Bucket)
     closing: bool = False
-    # Bytes of frames queued for this turn's write (gateway._out): unsent too, so the 4008 limit counts them.
+    # Bytes of frames queued for this turn's write (gateway._out), and all bytes handed to the transport so
+    # far: written minus the transport's backlog is what the kernel has taken, the progress 4008 looks at.
     queued: int = 0
+    written: int = 0
+    # While the backlog is over the limit: what the kernel had taken when last seen moving, and when.
+    stall_sent: int = -1
+    stall_at: float = 0.0
 
 
 class Sub:

@@ -11,9 +11,9 @@ from typing import Any
 
 import asyncpg
 import pytest
-from websockets.exceptions import ConnectionClosed
 
 from realtime import channels, protocol, wire
+from realtime import gateway as gateway_module
 from realtime.gateway import Gateway
 from realtime.session import Client, Sub
 from tests.realtime_client import MONAS, WsClient, emit, fake_post, ws_url
@@ -89,21 +89,17 @@ async def test_a_subscription_during_a_batch_in_flight_still_gets_every_event(st
             await client.close()
 
 
-async def test_a_never_reading_client_is_closed_with_4008_after_about_queue_plus_sndbuf(
+async def test_a_never_reading_client_is_closed_with_4008_within_the_hard_cap_plus_sndbuf(
     start_runtime: Any,
 ) -> None:
     queue_bytes, sndbuf = 64 * 1024, 64 * 1024
-    async with start_runtime(ws_queue_bytes=queue_bytes, ws_sndbuf=sndbuf) as runtime:
+    # A grace longer than the test: what closes this socket is the memory bound, not the stall clock.
+    async with start_runtime(ws_queue_bytes=queue_bytes, ws_sndbuf=sndbuf, ws_stall_s=600) as runtime:
         gateway = runtime.realtime.gateway
         fast = await WsClient.open(ws_url(runtime))
         await fast.subscribe("s", *MONAS, 500)
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.connect(("127.0.0.1", gateway.port))
-        slow = await WsClient.open(ws_url(runtime), sock=sock, max_queue=1)
+        slow, served = await _never_reading(gateway, ws_url(runtime))
         await slow.subscribe("s", *MONAS, 500)
-        port = sock.getsockname()[1]
-        (served,) = [c for c in gateway._clients if c.conn.remote_address[1] == port]
         server_sock = served.conn.transport.get_extra_info("socket")
         # Linux doubles SO_SNDBUF for its bookkeeping; without the setting it would autotune up to 4 MiB.
         assert server_sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) == 2 * sndbuf
@@ -113,13 +109,48 @@ async def test_a_never_reading_client_is_closed_with_4008_after_about_queue_plus
             seq = await emit(runtime.pool, "post.created", fake_post(*MONAS, text=BIG_TEXT))
             sent += len(BIG_TEXT)
             await fast.events_until("s", seq)  # the gateway has written it to both sockets
-        # Where the bytes can be before 4008: the gateway's queue, the server's kernel buffer (2 x sndbuf),
-        # the client's kernel buffer (its 4 KiB, doubled), and the client library's one read of up to
-        # 256 KiB (asyncio's read size) before it stops reading; plus the event that tipped it over.
+        # Where the bytes can be before 4008: the gateway's backlog (at most the hard cap), the server's
+        # kernel buffer (2 x sndbuf), the client's kernel buffer (its 4 KiB, doubled), and the client
+        # library's one read of up to 256 KiB (asyncio's read size) before it stops reading; plus the event
+        # that tipped it over.
         client_side = 2 * 4096 + 256 * 1024
-        assert sent <= queue_bytes + 2 * sndbuf + client_side + 2 * len(BIG_TEXT)
+        hard_cap = gateway_module.WS_HARD_CAP_FACTOR * queue_bytes
+        assert sent <= hard_cap + 2 * sndbuf + client_side + 2 * len(BIG_TEXT)
+        assert sent > queue_bytes + 2 * sndbuf + client_side  # one limit's worth is a burst, not a backlog
         assert await slow.closed_code() == 4008
         await fast.close()
+
+
+async def test_a_socket_over_the_limit_that_takes_nothing_for_the_stall_time_is_closed(
+    start_runtime: Any,
+) -> None:
+    async with start_runtime(ws_queue_bytes=64 * 1024, ws_sndbuf=64 * 1024, ws_stall_s=0.3) as runtime:
+        gateway = runtime.realtime.gateway
+        slow, served = await _never_reading(gateway, ws_url(runtime))
+        await slow.subscribe("s", *MONAS, 500)
+        # Fill the buffers until the gateway holds a backlog over the limit (well under the hard cap).
+        while served.conn.transport.get_write_buffer_size() <= 64 * 1024:
+            await emit(runtime.pool, "post.created", fake_post(*MONAS, text=BIG_TEXT))
+            await asyncio.sleep(0.01)
+        assert not served.closing  # a backlog over the limit alone is not yet a stall
+        started = asyncio.get_running_loop().time()
+        while not served.closing:
+            assert asyncio.get_running_loop().time() - started < 30, "never closed"
+            await emit(runtime.pool, "post.created", fake_post(*MONAS))
+            await asyncio.sleep(0.05)
+        assert served.conn.transport.get_write_buffer_size() < gateway_module.WS_HARD_CAP_FACTOR * 64 * 1024
+        assert await slow.closed_code() == 4008
+
+
+async def _never_reading(gateway: Any, url: str) -> tuple[WsClient, Any]:
+    """A client that reads nothing: a tiny receive window and a one-message queue push back at once."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", gateway.port))
+    client = await WsClient.open(url, sock=sock, max_queue=1)
+    port = sock.getsockname()[1]
+    (served,) = [c for c in gateway._clients if c.conn.remote_address[1] == port]
+    return client, served
 
 
 async def test_a_database_shutting_down_mid_subscribe_answers_unavailable(
@@ -231,19 +262,33 @@ async def test_frames_queued_for_a_socket_that_starts_closing_are_not_sent(start
         assert transport.writes == []
 
 
-async def test_a_replay_past_the_queue_limit_is_closed_with_4008_not_queued_whole(start_runtime: Any) -> None:
-    """Frames queued for this turn count toward WARGA_WS_QUEUE_BYTES: a replay is queued in one turn,
-    so counting only the transport's buffer would let 20 frames of 20 KB through a 64 KiB limit."""
-    async with start_runtime(ws_queue_bytes=64 * 1024) as runtime:
-        for _ in range(20):
-            await emit(runtime.pool, "post.created", fake_post(*MONAS, text=BIG_TEXT))
+async def test_a_replay_longer_than_the_queue_limit_reaches_a_client_that_reads(start_runtime: Any) -> None:
+    """A replay leaves page by page as the socket drains: 20 frames of 20 KB through a 64 KiB limit reach
+    a reader whole, in order, with no 4008 (before, `since: 0` on the demo was closed at once)."""
+    async with start_runtime(ws_queue_bytes=64 * 1024, ws_sndbuf=64 * 1024) as runtime:
+        seqs = [await emit(runtime.pool, "post.created", fake_post(*MONAS, text=BIG_TEXT)) for _ in range(20)]
         client = await WsClient.open(ws_url(runtime))
         await client.subscribe("s", *MONAS, 500, since=0)
-        got = 0
-        with pytest.raises(ConnectionClosed):
-            while True:
-                message = await client.recv()
-                assert message["type"] == "event"
-                got += 1
-        assert client.ws.close_code == protocol.CLOSE_SLOW
-        assert got < 20  # it resumes with `since`; the gateway held at most about the limit for it
+        live = await emit(runtime.pool, "post.created", fake_post(*MONAS))
+        got = [m["seq"] for m in await client.events_until("s", live)]
+        assert got == [*seqs, live]
+        await client.close()
+
+
+async def test_a_replay_to_a_client_that_never_reads_holds_two_pages_then_closes_4008(
+    start_runtime: Any,
+) -> None:
+    async with start_runtime(ws_queue_bytes=64 * 1024, ws_sndbuf=64 * 1024, ws_stall_s=0.3) as runtime:
+        for _ in range(100):
+            await emit(runtime.pool, "post.created", fake_post(*MONAS, text=BIG_TEXT))
+        gateway = runtime.realtime.gateway
+        slow, served = await _never_reading(gateway, ws_url(runtime))
+        most = 0
+        near = {"lat": MONAS[0], "lon": MONAS[1], "radius_m": 500}
+        await slow.send({"type": "subscribe", "id": "s", "near": near, "since": 0})
+        while not served.closing:
+            most = max(most, served.conn.transport.get_write_buffer_size() + served.queued)
+            await asyncio.sleep(0.005)
+        # At most the page it has not taken and the next one wait for it (2 MB were due).
+        assert most <= 2 * gateway_module.REPLAY_PAGE_BYTES + 2 * len(BIG_TEXT)
+        assert await slow.closed_code() == 4008

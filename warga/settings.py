@@ -72,6 +72,10 @@ class Settings:
     # never-reading sockets take 4x the readers' writes for ~1.6 s (bench/slow_consumers.py: readers' p99 in
     # the first 5 s 75 ms vs 20 ms alone); 256 KiB: 21 vs 16 ms, memory growth 5 MiB instead of 16.
     ws_queue_bytes: int = 256 * 1024
+    # 4008 is for a socket whose backlog keeps growing, not for one turn's burst: a socket over
+    # ws_queue_bytes is closed only once the kernel has taken none of its bytes for this long, or at once
+    # when its backlog passes WS_HARD_CAP_FACTOR x ws_queue_bytes (realtime/gateway.py, _too_slow).
+    ws_stall_s: float = 2.0
     # SO_SNDBUF per accepted socket (0 = the kernel's autotuning, up to tcp_wmem's max, 4 MiB on Linux):
     # bounds what a never-reading client holds in kernel memory, so 4008 fires after about this plus
     # ws_queue_bytes. Linux doubles the value for its bookkeeping.
