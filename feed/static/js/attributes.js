@@ -43,7 +43,7 @@ function rangeEnd(q, i) {
 export function answers(form, category) {
   const out = {};
   for (const q of (category && category.attributes) || []) {
-    const inputs = [...form.querySelectorAll(`[name="attr:${q.code}"]`)];
+    const inputs = [...form.querySelectorAll(`[name="${CSS.escape("attr:" + q.code)}"]`)];
     if (q.datatype === "multivaluelist") out[q.code] = inputs.filter((i) => i.checked).map((i) => i.value);
     else if (q.datatype === "singlevaluelist") out[q.code] = (inputs.find((i) => i.checked) || {}).value || "";
     else out[q.code] = inputs[0] ? inputs[0].value.trim() : "";

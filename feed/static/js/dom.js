@@ -1,9 +1,26 @@
-// Small DOM helpers. User text only ever goes in as text nodes (never innerHTML): no markup injection.
+// Small DOM helpers. User text only ever goes in as text nodes (never innerHTML, insertAdjacentHTML or a
+// string handed to Leaflet, which inserts strings as HTML): no markup injection. This holds for every
+// module: user text (reports, comments, handles, reasons, notes, area and agency names, a category's
+// questions, the server's error messages) reaches the page through h()/fill() children or textContent.
+
+// Attributes that load or navigate to a URL: only http(s), blob: and same-page URLs get through.
+const URL_ATTRS = new Set(["href", "src", "action", "formaction", "poster"]);
+const SAFE_SCHEMES = new Set(["http:", "https:", "blob:"]);
+
+/** `value` if it is a URL the page may load or link to (relative, http(s), blob:), else null. */
+export function safeUrl(value) {
+  try {
+    return SAFE_SCHEMES.has(new URL(String(value), document.baseURI).protocol) ? String(value) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** h("button", {class: "x", onclick: fn, "aria-label": "…"}, "text", childNode, …) */
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs || {})) {
+  for (const [key, raw] of Object.entries(attrs || {})) {
+    const value = URL_ATTRS.has(key) && raw !== undefined && raw !== null && raw !== false ? safeUrl(raw) : raw;
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith("on") && typeof value === "function") el.addEventListener(key.slice(2), value);
     else if (key === "dataset") Object.assign(el.dataset, value);

@@ -2,9 +2,13 @@
 // Without tiles (offline, blocked) the markers still draw on a plain background; without Leaflet at all
 // every function here is a no-op and the list alone carries the page.
 
+import { h } from "./dom.js";
 import { t } from "./i18n.js";
 
 const OSM = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
+// The one string here Leaflet inserts as HTML: a constant of ours. Leaflet treats every string it is given as
+// content (bindTooltip, bindPopup, setContent, divIcon's html, attributions) as HTML, so user text goes to
+// Leaflet only as a DOM node built by dom.js h(), whose strings become text nodes (see label() below).
 const OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>';
 
 const STATUS_COLORS = {
@@ -116,7 +120,16 @@ export function upsertMarker(post) {
   m.postId = post.id;
   m.setLatLng([post.lat, post.lon]);
   m.setStyle({ fillColor: color });
-  m.bindTooltip(post.text.slice(0, 60));
+  label(m, post.text.slice(0, 60));
+}
+
+/** The marker's tooltip: one element per marker, its text replaced as text (never as HTML). */
+function label(m, text) {
+  if (!m.label) {
+    m.label = h("span", { class: "marker-label" });
+    m.bindTooltip(m.label);
+  }
+  m.label.textContent = text;
 }
 
 export function removeMarker(id) {
