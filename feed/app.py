@@ -35,6 +35,7 @@ from feed import (
     votes,
     webapp,
 )
+from feed.cache_headers import CacheHeaders
 from feed.errors import (
     DATABASE_DOWN,
     ApiError,
@@ -133,6 +134,7 @@ def build_app(runtime: Any) -> Starlette:
         exception_handlers=handlers,
         middleware=[
             Middleware(Observability),
+            Middleware(CacheHeaders),  # no-store for whatever depends on the caller (feed/cache_headers.py)
             Middleware(BodyLimit, limit=runtime.settings.max_upload_bytes),
         ],
     )

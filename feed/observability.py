@@ -3,6 +3,7 @@ Prometheus latency by route template (never by raw path: ids would explode the l
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 import secrets
@@ -13,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from feed.errors import ApiError
 from warga import logs, metrics
 
 access_log = logging.getLogger("warga.access")
@@ -69,5 +71,16 @@ class Observability:
             logs.request_id.reset(token)
 
 
+# --- GET /metrics access (issue #18): not public. Without WARGA_METRICS_TOKEN it is a 404 like any unknown
+# path; with it, only `Authorization: Bearer <that token>` gets the text, anything else a 401.
+# docs/operations.md "Where to scrape".
 async def metrics_endpoint(request: Request) -> Response:
+    expected = request.app.state.runtime.settings.metrics_token
+    if not expected:
+        raise ApiError(404, "not_found", "Not Found")
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    matches = hmac.compare_digest(presented.strip().encode(), expected.reveal().encode())
+    if scheme.lower() != "bearer" or not matches:
+        challenge = {"WWW-Authenticate": "Bearer"}
+        raise ApiError(401, "unauthorized", "Metrics need the metrics token.", headers=challenge)
     return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -14,6 +14,8 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
+from media.serving import PUBLIC_CACHE_CONTROL
+
 KEY = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}\.(jpg|webp)$")
 CONTENT_TYPES = {"jpg": "image/jpeg", "webp": "image/webp"}
 
@@ -139,13 +141,15 @@ class S3Storage(Storage):
             raise ValueError(f"not a media key: {key!r}")
         s3 = await self._s3()
         # A PUT is atomic in S3: the object appears whole or not at all. The headers travel with the object
-        # so a bucket served directly (CDN origin) answers with them too.
+        # so a bucket served directly (CDN origin) answers with them too — but a bucket served directly does
+        # not know when a post is hidden: see docs/photos.md for what that deployment must do.
         await s3.put_object(
             Bucket=self.bucket,
             Key=key,
             Body=data,
             ContentType=content_type,
-            CacheControl="public, max-age=31536000, immutable",
+            # Brief, never `immutable`: the post may be hidden later (docs/photos.md "With a CDN or bucket").
+            CacheControl=PUBLIC_CACHE_CONTROL,
         )
 
     async def read(self, key: str) -> tuple[bytes, str] | None:

@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
@@ -28,6 +29,12 @@ from tests.photo_samples import phone_jpeg
 from tests.realtime_client import MONAS, WsClient, emit, fake_post, started_runtime, ws_url
 from warga import logs, metrics
 from warga.runtime import warn_without_autovacuum
+from warga.settings import Secret, Settings
+
+# GET /metrics answers only this bearer token, and only when WARGA_METRICS_TOKEN is set (tests/
+# test_cache_and_metrics.py checks the refusals).
+METRICS_TOKEN = "observability-test-scrape-token"
+SCRAPE = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 async def _echo(request: Request) -> JSONResponse:
@@ -36,10 +43,12 @@ async def _echo(request: Request) -> JSONResponse:
 
 
 def _app() -> Starlette:
-    return Starlette(
+    app = Starlette(
         routes=[Route("/things/{id}", _echo), Route("/metrics", metrics_endpoint)],
         middleware=[Middleware(Observability)],
     )
+    app.state.runtime = SimpleNamespace(settings=Settings(metrics_token=Secret(METRICS_TOKEN)))
+    return app
 
 
 async def test_request_id_json_logs_and_no_token() -> None:
@@ -71,7 +80,7 @@ async def test_metrics_by_route_template() -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         for i in range(3):
             await c.get(f"/things/{i}")
-        text = (await c.get("/metrics")).text
+        text = (await c.get("/metrics", headers=SCRAPE)).text
     samples = {
         (s.name, s.labels.get("route"), s.labels.get("status")): s.value
         for family in text_string_to_metric_families(text)
@@ -110,12 +119,14 @@ async def _until(condition: Callable[[], bool]) -> None:
 async def test_every_operator_series_exists_and_moves(
     pg_admin_url: str, redis_url: str, tmp_path: Any
 ) -> None:
-    async with started_runtime(pg_admin_url, redis_url, tmp_path, ws_queue_bytes=64 * 1024) as runtime:
+    async with started_runtime(
+        pg_admin_url, redis_url, tmp_path, ws_queue_bytes=64 * 1024, metrics_token=Secret(METRICS_TOKEN)
+    ) as runtime:
         transport = httpx.ASGITransport(app=build_app(runtime))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
 
             async def scrape() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-                return _scrape((await http.get("/metrics")).text)
+                return _scrape((await http.get("/metrics", headers=SCRAPE)).text)
 
             before = await scrape()
             for _ in range(3):
@@ -206,7 +217,14 @@ async def test_tokens_and_passwords_never_reach_logs_or_metrics(app: Any) -> Non
             await http.get(f"/api/feed?lat=-6.2&lon=106.8&token={token2}", headers=auth)
             await http.get("/api/me", headers={"Authorization": f"Bearer {token2}x"})
             assert (await http.post("/api/auth/logout", headers=auth)).status_code in (200, 204)
-            exposition = (await http.get("/metrics")).text
+            runtime = app.state.runtime
+            configured = runtime.settings
+            runtime.settings = configured.with_(metrics_token=Secret(METRICS_TOKEN))
+            try:
+                exposition = (await http.get("/metrics", headers=SCRAPE)).text
+            finally:
+                runtime.settings = configured
+            assert "warga_http_requests_total" in exposition
     finally:
         root.handlers[:], level = saved
         root.setLevel(level)

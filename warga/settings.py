@@ -119,6 +119,8 @@ class Settings:
     log_level: str = "info"
     # `warga realtime` and `warga relay` have no HTTP API: when set, they serve /metrics on this port.
     metrics_port: int = 0
+    # The API's GET /metrics answers only `Authorization: Bearer <this>`; unset = 404 (docs/operations.md).
+    metrics_token: Secret | None = None
     # Map tiles for the web app; {z}/{x}/{y} URL template. Empty = OpenStreetMap's public tiles.
     tile_url: str = ""
 
