@@ -46,6 +46,20 @@ async def record_of(conn: asyncpg.Connection, user_id: int) -> tuple[int, int]:
     return int(row["upheld"]), int(row["rejected"])
 
 
+async def standing(conn: asyncpg.Connection, user_id: int) -> tuple[int, int, bool]:
+    """(upheld, rejected, published): the flagger's record, and whether they have a published report (not
+    held, hidden or deleted) -- without one their flags weigh nothing (feed/flags.py)."""
+    row = await conn.fetchrow(
+        """SELECT count(*) FILTER (WHERE outcome = 'upheld') AS upheld,
+                  count(*) FILTER (WHERE outcome = 'rejected') AS rejected,
+                  EXISTS (SELECT 1 FROM posts WHERE author_id = $1 AND held_at IS NULL
+                          AND hidden_at IS NULL AND deleted_at IS NULL) AS published
+           FROM flags WHERE user_id = $1 AND outcome IS NOT NULL""",
+        user_id,
+    )
+    return int(row["upheld"]), int(row["rejected"]), bool(row["published"])
+
+
 async def pending_weight(conn: asyncpg.Connection, target_type: str, target_id: int) -> float:
     value = await conn.fetchval(
         """SELECT coalesce(sum(weight), 0) FROM flags

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import asyncpg
 from argon2 import PasswordHasher
@@ -53,6 +55,36 @@ class User:
 
     def public(self) -> dict[str, object]:
         return {"id": self.id, "handle": self.handle, "role": self.role, "display_name": self.display_name}
+
+
+# NIST SP 800-63B: at least 8 characters, no composition rules, and not a commonly used password. The list
+# is the 10,000 most common (warga/data/common_passwords.txt says where it comes from), compared case- and
+# surrounding-space-insensitively, as the list is lowercased.
+MIN_PASSWORD, MAX_PASSWORD = 8, 256
+COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "warga" / "data" / "common_passwords.txt"
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").split("\n")
+    start = 0
+    while start < len(lines) and lines[start].startswith("#"):  # the header (source and licence)
+        start += 1
+    return frozenset(line for line in lines[start:] if line)
+
+
+def password_problem(password: str, handle: str | None = None) -> str | None:
+    """Why this password may not be set (the `password` field's message), or None if it may."""
+    if len(password) < MIN_PASSWORD:
+        return f"must be at least {MIN_PASSWORD} characters"
+    if len(password) > MAX_PASSWORD:
+        return f"must be at most {MAX_PASSWORD} characters"
+    folded = password.strip().lower()
+    if folded in common_passwords():
+        return "is one of the most common passwords; choose another"
+    if handle is not None and folded == handle.strip().lower():
+        return "must not be your handle"
+    return None
 
 
 def hash_password(password: str) -> str:

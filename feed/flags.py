@@ -3,11 +3,14 @@ pending flags on a target weigh `flag_threshold` (default 3.0) or more it is hid
 "flags", logged with no actor: the system did it) and waits in the moderation queue.
 
 Weight (fixed when the flag is made):
-    base   = 0.5 if the account is younger than 7 days, else 1.0
-    record = (1 + upheld) / (1 + rejected)   over the flagger's resolved flags
-    weight = clamp(base * record, 0.25, 2.0)
-So three flags from established accounts hide a post, six from brand-new ones, two from proven flaggers;
-someone whose flags keep being rejected counts a quarter.
+    0 for a citizen account younger than a day or with no published report (visible: not held, hidden
+      or deleted) -- such a flag is recorded and shown to moderators but hides nothing;
+    else base   = 0.5 if the account is younger than 7 days, else 1.0
+         record = (1 + upheld) / (1 + rejected)   over the flagger's resolved flags
+         weight = clamp(base * record, 0.25, 2.0)
+So three flags from established accounts hide a post, six from week-old ones, two from proven flaggers;
+someone whose flags keep being rejected counts a quarter, and no number of fresh sign-ups hides anything.
+Officials, moderators and admins are appointed, not signed up: the zero rule is for citizens.
 """
 
 from __future__ import annotations
@@ -33,10 +36,15 @@ from feed.serialize import comment_json
 REASONS = ("spam", "abuse", "false", "duplicate", "personal_data")
 MAX_NOTE = 500
 YOUNG = timedelta(days=7)
+UNPROVEN = timedelta(days=1)  # younger than this, a citizen's flag weighs nothing
 MIN_WEIGHT, MAX_WEIGHT = 0.25, 2.0
 
 
-def weight(account_age: timedelta, upheld: int, rejected: int) -> float:
+def weight(account_age: timedelta, upheld: int, rejected: int, proven: bool = True) -> float:
+    """`proven`: the account may weigh at all (not a citizen, or a citizen with a published report); a day
+    old is checked here."""
+    if not proven or account_age < UNPROVEN:
+        return 0.0
     base = 0.5 if account_age < YOUNG else 1.0
     return max(MIN_WEIGHT, min(MAX_WEIGHT, base * (1 + upheld) / (1 + rejected)))
 
@@ -58,8 +66,9 @@ async def _read(request: Request) -> tuple[str, str | None]:
 
 
 async def _weigh(conn: asyncpg.Connection, user: User) -> float:
-    upheld, rejected = await flags_db.record_of(conn, user.id)
-    return weight(datetime.now(UTC) - user.created_at, upheld, rejected)
+    upheld, rejected, published = await flags_db.standing(conn, user.id)
+    proven = user.role != "citizen" or published
+    return weight(datetime.now(UTC) - user.created_at, upheld, rejected, proven)
 
 
 def _flag_json(

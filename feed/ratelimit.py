@@ -42,6 +42,30 @@ DEFAULT_RULES: dict[str, tuple[Rule, Rule]] = {
 }
 
 
+# Sign-in throttling per account (feed/accounts.py; counted in PostgreSQL, db/users.py, so every process
+# agrees and a restart forgets nothing). Every attempt on a handle, known or not, counts until one succeeds;
+# after the 5th failure in a row the next attempt must wait 1 s, then 2, 4, ... up to 15 min; a day without
+# attempts starts the count again.
+SIGN_IN_FREE_FAILURES = 4
+SIGN_IN_MAX_BACKOFF_S = 900.0
+SIGN_IN_FORGET_S = 24 * 3600.0
+
+
+def sign_in_backoff_s(failures: int) -> float:
+    """Seconds a handle is refused after `failures` failed sign-ins in a row."""
+    if failures <= SIGN_IN_FREE_FAILURES:
+        return 0.0
+    return min(SIGN_IN_MAX_BACKOFF_S, 2.0 ** min(failures - SIGN_IN_FREE_FAILURES - 1, 30))
+
+
+def sign_in_backoffs() -> list[float]:
+    """sign_in_backoff_s(1), (2), ... up to the first at the cap (which holds for every later failure)."""
+    table = [sign_in_backoff_s(1)]
+    while table[-1] < SIGN_IN_MAX_BACKOFF_S:
+        table.append(sign_in_backoff_s(len(table) + 1))
+    return table
+
+
 def parse_rules(spec: str) -> dict[str, tuple[Rule, Rule]] | None:
     """WARGA_RATE_LIMITS: "off", "on" (defaults), or overrides like "post=5/60:20/60,vote=60/60:200/60"
     (per-user limit/seconds : per-IP limit/seconds). None means limits are off."""
@@ -356,6 +380,8 @@ class Limits:
         overlaps the request's own database work instead of adding to it."""
         if self.rules is None or not actions:
             return Verdict(None, [])
+        # The resolved client: feed/observability.py has put the address behind trusted proxies (if any,
+        # WARGA_TRUSTED_PROXIES) into the scope, so a client cannot pick its key with X-Forwarded-For.
         address = client_key(request.client.host if request.client else "unknown")
         pairs: list[tuple[str, Rule]] = []
         for action in actions:

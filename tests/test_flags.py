@@ -1,6 +1,6 @@
-"""Flags: weights (account age, track record), the threshold hides pending review with a system log entry,
-one flag per user, the moderation queue (order, paging, resolution feeding the record), and the live
-moderation channel (staff only)."""
+"""Flags: weights (account age, a published report, track record), the threshold hides pending review with
+a system log entry, fresh accounts' flags weigh nothing, one flag per user, the moderation queue (order,
+paging, resolution feeding the record), and the live moderation channel (staff only)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,19 @@ async def flag(client: httpx.AsyncClient, who: Account, post_id: int, reason: st
     return await client.post(f"/api/posts/{post_id}/flag", json={"reason": reason}, headers=who.headers)
 
 
-async def flaggers(runtime: Runtime, make_user: MakeUser, n: int, days: float) -> list[Account]:
+async def flaggers(
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    make_user: MakeUser,
+    n: int,
+    days: float,
+    published: bool = True,
+) -> list[Account]:
+    """n citizens `days` old, each with a published report unless told otherwise (else they weigh 0)."""
     people = [await make_user() for _ in range(n)]
     for who in people:
+        if published:
+            await new_post(client, who, text=f"laporan warga {who.handle}")
         await age(runtime, who, days)
     return people
 
@@ -34,6 +44,9 @@ def test_weight_formula() -> None:
     assert weight(timedelta(days=30), 0, 1) == 0.5
     assert weight(timedelta(days=30), 0, 9) == 0.25  # floored
     assert weight(timedelta(days=1), 1, 1) == 0.5
+    # Younger than a day, or no published report: nothing, whatever the record.
+    assert weight(timedelta(hours=23, minutes=59), 5, 0) == 0.0
+    assert weight(timedelta(days=30), 5, 0, proven=False) == 0.0
 
 
 async def test_three_established_flags_hide_pending_review(
@@ -41,7 +54,7 @@ async def test_three_established_flags_hide_pending_review(
 ) -> None:
     author = await make_user()
     p = await new_post(client, author)
-    a, b, c = await flaggers(runtime, make_user, 3, 30)
+    a, b, c = await flaggers(client, runtime, make_user, 3, 30)
     for who in (a, b):
         r = await flag(client, who, p["id"])
         assert r.status_code == 201 and r.json()["weight"] == 1.0 and r.json()["hidden"] is False
@@ -57,17 +70,71 @@ async def test_three_established_flags_hide_pending_review(
     assert [(r["actor_id"], r["action"], r["reason"]) for r in log] == [(None, "hide", "flags")]
 
 
-async def test_new_accounts_weigh_half(
+async def test_week_old_accounts_weigh_half(
     client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
 ) -> None:
     p = await new_post(client, await make_user())
-    young = [await make_user() for _ in range(6)]
+    young = await flaggers(client, runtime, make_user, 6, 2)
     hidden = []
     for who in young:
         r = await flag(client, who, p["id"])
         assert r.status_code == 201 and r.json()["weight"] == 0.5
         hidden.append(r.json()["hidden"])
     assert hidden == [False] * 5 + [True]
+
+
+async def test_six_fresh_accounts_hide_nothing_but_moderators_see_their_flags(
+    client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+) -> None:
+    """Today's sock-puppet attack: six accounts made a minute ago (each even with a report of its own) flag a
+    report. Their flags are recorded and queued for moderators, weigh 0, and hide nothing."""
+    mod = await make_user("moderator")
+    p = await new_post(client, await make_user())
+    fresh = [await make_user() for _ in range(6)]
+    for who in fresh:
+        await new_post(client, who, text=f"laporan {who.handle}")
+    for who in fresh:
+        r = await flag(client, who, p["id"])
+        assert r.status_code == 201 and r.json()["weight"] == 0 and r.json()["hidden"] is False
+    assert (await client.get(f"/api/posts/{p['id']}")).status_code == 200
+    queue = (await client.get("/api/moderation/queue", headers=mod.headers)).json()
+    [item] = queue["items"]
+    assert item["id"] == p["id"] and item["flags"] == 6 and item["weight"] == 0 and item["hidden"] is False
+    # Established accounts' flags still hide it.
+    for who in await flaggers(client, runtime, make_user, 3, 30):
+        r = await flag(client, who, p["id"])
+        assert r.status_code == 201 and r.json()["weight"] == 1.0
+    assert r.json()["hidden"] is True
+    assert (await client.get(f"/api/posts/{p['id']}")).status_code == 404
+
+
+async def test_old_accounts_without_a_published_report_weigh_nothing(
+    client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+) -> None:
+    """A month old but never published a report (none, or only held, hidden or deleted ones): 0. Officials
+    are appointed, not signed up: they count without reports."""
+    mod = await make_user("moderator")
+    p = await new_post(client, await make_user())
+    idle, held, hidden, deleted = await flaggers(client, runtime, make_user, 4, 30, published=False)
+    async with runtime.pool.acquire() as conn:
+        for who, column in ((held, "held_at"), (hidden, "hidden_at"), (deleted, "deleted_at")):
+            q = await new_post(client, who, text=f"laporan {who.handle}")
+            await conn.execute(f"UPDATE posts SET {column} = now() WHERE id = $1", q["id"])
+    for who in (idle, held, hidden, deleted):
+        r = await flag(client, who, p["id"])
+        assert r.status_code == 201 and r.json()["weight"] == 0, who.handle
+    official = await make_user("official")
+    await age(runtime, official, 30)
+    r = await flag(client, official, p["id"])
+    assert r.status_code == 201 and r.json()["weight"] == 1.0
+    # A released (no longer held) report makes the account count.
+    async with runtime.pool.acquire() as conn:
+        await conn.execute("UPDATE posts SET held_at = NULL WHERE author_id = $1", held.id)
+    q = await new_post(client, await make_user())
+    assert (await flag(client, held, q["id"])).json()["weight"] == 1.0
+    queue = (await client.get("/api/moderation/queue", headers=mod.headers)).json()
+    weights = {i["id"]: (i["flags"], i["weight"]) for i in queue["items"]}
+    assert weights[p["id"]] == (5, 1.0)
 
 
 async def test_one_flag_per_user_and_bad_input(client: httpx.AsyncClient, make_user: MakeUser) -> None:
@@ -90,7 +157,7 @@ async def test_queue_orders_pages_and_resolution_feeds_the_record(
     mod = await make_user("moderator")
     author = await make_user()
     one, two, three = [await new_post(client, author, text=f"post {i}") for i in range(3)]
-    a, b = await flaggers(runtime, make_user, 2, 30)
+    a, b = await flaggers(client, runtime, make_user, 2, 30)
     assert (await flag(client, a, one["id"])).status_code == 201
     assert (await flag(client, b, one["id"])).status_code == 201
     assert (await flag(client, a, two["id"])).status_code == 201
@@ -152,7 +219,7 @@ async def test_flagged_hidden_post_restored_comes_back(
 ) -> None:
     mod = await make_user("moderator")
     p = await new_post(client, await make_user())
-    for who in await flaggers(runtime, make_user, 3, 30):
+    for who in await flaggers(client, runtime, make_user, 3, 30):
         await flag(client, who, p["id"])
     assert (await client.get(f"/api/posts/{p['id']}")).status_code == 404
     r = await client.post(
@@ -176,7 +243,7 @@ async def test_comment_flags_hide_the_comment(
         f"/api/posts/{p['id']}/comments", json={"text": "buy pills"}, headers=author.headers
     )
     cid = c.json()["id"]
-    for who in await flaggers(runtime, make_user, 3, 30):
+    for who in await flaggers(client, runtime, make_user, 3, 30):
         r = await client.post(f"/api/comments/{cid}/flag", json={"reason": "spam"}, headers=who.headers)
         assert r.status_code == 201
     listed = await client.get(f"/api/posts/{p['id']}/comments")
@@ -197,11 +264,12 @@ async def test_moderators_hear_flags_live_and_citizens_may_not_subscribe(
     other = await authed(runtime, citizen)
     anon = await authed(runtime, None)
     try:
+        # Their reports are published before anyone listens.
+        people = await flaggers(client, runtime, make_user, 3, 30)
         assert (await subscribe(ws, "m", moderation=True))["type"] == "subscribed"
         for sock in (other, anon):
             reply = await subscribe(sock, "m", moderation=True)
             assert reply["type"] == "error" and reply["code"] == "forbidden"
-        people = await flaggers(runtime, make_user, 3, 30)
         for who in people:
             await flag(client, who, p["id"])
         got = await events_until(ws, lambda m: m["event"] == "post.hidden")

@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 
-from warga import gctune, logs, metrics
+from warga import gctune, logs, metrics, proxies
 from warga.runtime import Parts, Runtime
 from warga.settings import Settings
 
@@ -159,6 +159,10 @@ def _serve_command(parts: Parts) -> Callable[[Settings, argparse.Namespace], Awa
         from feed.app import build_app
 
         settings = _with_overrides(settings, args)
+        try:  # a bad WARGA_TRUSTED_PROXIES stops the start, not every request
+            proxies.parse_trusted(settings.trusted_proxies)
+        except ValueError as exc:
+            sys.exit(f"warga: WARGA_TRUSTED_PROXIES: {exc}")
         async with Runtime(settings, parts) as runtime:
             if getattr(args, "demo", False):
                 from warga.demo import seed_if_empty
@@ -173,7 +177,10 @@ def _serve_command(parts: Parts) -> Callable[[Settings, argparse.Namespace], Awa
                 log_config=None,  # keep our JSON logging; our middleware writes the access log
                 access_log=False,
                 lifespan="off",
-                proxy_headers=True,
+                # Off: uvicorn would believe X-Forwarded-For from FORWARDED_ALLOW_IPS (127.0.0.1 by default)
+                # whatever WARGA_TRUSTED_PROXIES says. feed/observability.py resolves the client address
+                # from the trusted proxies only (warga/proxies.py), X-Forwarded-Proto with it.
+                proxy_headers=False,
             )
             print(
                 f"warga: http://{settings.host}:{settings.port}/  (websocket {runtime.realtime.describe()})"
@@ -213,8 +220,8 @@ async def _user_create_command(settings: Settings, args: argparse.Namespace) -> 
     password = args.password or os.environ.get("WARGA_NEW_PASSWORD") or getpass.getpass("Password: ")
     if not HANDLE_RE.match(args.handle):
         sys.exit("warga: handle must be 3-32 letters, digits, '_' or '.'")
-    if not 8 <= len(password) <= 256:
-        sys.exit("warga: password must be 8-256 characters")
+    if problem := auth.password_problem(password, args.handle):  # the sign-up rules (NIST SP 800-63B)
+        sys.exit(f"warga: the password {problem}")
     async with Runtime(settings, Parts(web=False, gateway=False, relay=False)) as runtime:
         async with runtime.pool.acquire() as conn:
             row = await users_db.create(conn, args.handle, auth.hash_password(password), args.role)
