@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from starlette.requests import Request
@@ -144,17 +145,28 @@ def _answer(question: Attribute, value: Any) -> Any:
 
 
 def _number(question: Attribute, value: str | int | float) -> int | float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise BadAttribute(question.code, "must be a number") from None
-    if not math.isfinite(number):
+    """Compared exactly, before any float(): a 400-digit integer (JSON) or numeral (a form) is out of range,
+    never an OverflowError, and int() of over 4,300 digits (a ValueError of its own) is never called."""
+    exact: int | float | Decimal
+    if isinstance(value, str):
+        try:
+            exact = Decimal(value.strip())
+        except InvalidOperation:
+            raise BadAttribute(question.code, "must be a number") from None
+    else:
+        exact = value
+    if isinstance(exact, Decimal | float) and not _finite(exact):
         raise BadAttribute(question.code, "must be a number")
-    if (question.low is not None and number < question.low) or (
-        question.high is not None and number > question.high
+    if (question.low is not None and exact < question.low) or (
+        question.high is not None and exact > question.high
     ):
         raise BadAttribute(question.code, f"must be from {question.low:g} to {question.high:g}")
+    number = float(exact)  # within the question's bounds, so finite
     return int(number) if number.is_integer() else number
+
+
+def _finite(value: Decimal | float) -> bool:
+    return value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
 
 
 def attribute_json(question: Attribute, order: int) -> dict[str, Any]:

@@ -10,7 +10,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from warga import logs
+
 log = logging.getLogger("warga.http")
+# Starlette hands every unhandled exception to unexpected_handler and then re-raises it to the server, whose
+# logger would print the same traceback again, unbounded: drop that second record (warga.logs).
+logs.drop_relogged("uvicorn.error")
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -81,8 +86,37 @@ async def database_down_handler(request: Request, exc: Exception) -> JSONRespons
     )
 
 
+class StreamBroken(Exception):
+    """A streaming response failed after its status was sent. Raised, after logging the cause once, so the
+    server drops the connection without the terminating chunk: a client sees a truncated body as an error
+    (httpx: RemoteProtocolError, curl: exit 18), never as a complete answer. Its cause is what was logged,
+    so it is itself never logged (warga.logs.already_logged)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        logs.mark_logged(self)
+
+
+def log_unhandled(exc: BaseException, what: str) -> None:
+    """One bounded record per exception, however often it is re-raised (warga.logs)."""
+    if logs.already_logged(exc):
+        return
+    try:
+        message = logs.bounded(str(exc), 300)
+    except Exception:  # an exception whose __str__ fails still gets its line
+        message = "<unprintable>"
+    log.error(
+        "unhandled %s %s: %s",
+        type(exc).__name__,
+        what,
+        message,
+        extra={"error": type(exc).__name__, "exc": logs.format_exception(exc)},
+    )
+    logs.mark_logged(exc)
+
+
 async def unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log_unhandled(exc, f"on {request.method} {logs.bounded(request.url.path, 200)}")
     return JSONResponse(error_body("internal", "Internal server error."), status_code=500)
 
 

@@ -1,6 +1,10 @@
 """GET /api/export?format=geojson|csv&from=&to=&area=&category=: public reports as open data, streamed from
 a server-side cursor (db.export) so memory stays constant however many rows there are. Hidden, held and
-deleted reports never appear; positions are the public ones (fuzzed for sensitive categories)."""
+deleted reports never appear; positions are the public ones (fuzzed for sensitive categories).
+
+Every parameter is checked before the 200 is sent (bad ones are a 422). A stream that fails after that
+cannot change its status: it is logged once and the connection is dropped without the chunked body's
+terminator (feed.errors.StreamBroken), so a client sees an incomplete body, never a complete-looking file."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -16,7 +20,8 @@ from starlette.responses import StreamingResponse
 
 from db import export as export_db
 from feed.categories import CATEGORIES
-from feed.errors import invalid
+from feed.errors import StreamBroken, invalid, log_unhandled
+from feed.parse import BadMoment, decimal_int, moment
 
 CSV_COLUMNS = [
     "id", "category", "status", "lat", "lon", "area_id", "area_name", "votes", "comments", "created_at",
@@ -30,16 +35,14 @@ BATCH = 200  # rows per chunk sent: small enough to start fast, large enough to 
 
 
 def _moment(raw: str | None, name: str, errors: dict[str, str]) -> datetime | None:
+    """The shared date parser (feed.parse.moment): a bare date or local time is UTC, the API's one zone."""
     if not raw:
         return None
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        errors[name] = "an ISO 8601 date or date-time"
+        return moment(raw)
+    except BadMoment as exc:
+        errors[name] = exc.problem
         return None
-    if moment.tzinfo is None:  # a bare date or local time is read as UTC, the API's one time zone
-        moment = moment.replace(tzinfo=UTC)
-    return moment
 
 
 async def export(request: Request) -> StreamingResponse:
@@ -59,10 +62,11 @@ async def export(request: Request) -> StreamingResponse:
     area_id = None
     raw_area = q.get("area")
     if raw_area:
-        if not raw_area.isdigit() or not 0 < int(raw_area) < 2**63:
+        area_id = decimal_int(raw_area)
+        if area_id is None or not 0 < area_id < 2**63:
             errors["area"] = "an area id"
+            area_id = None
         else:
-            area_id = int(raw_area)
             async with runtime.pool.acquire() as conn:
                 if not await export_db.area_exists(conn, area_id):
                     errors["area"] = "no such area"
@@ -71,11 +75,24 @@ async def export(request: Request) -> StreamingResponse:
     params = {"start": start, "end": end, "area_id": area_id, "category": category}
     if fmt == "csv":
         return StreamingResponse(
-            _csv(runtime, params),
+            _guarded(_csv(runtime, params), request),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="warga-reports.csv"'},
         )
-    return StreamingResponse(_geojson(runtime, params), media_type="application/geo+json")
+    return StreamingResponse(_guarded(_geojson(runtime, params), request), media_type="application/geo+json")
+
+
+async def _guarded(chunks: AsyncIterator[bytes], request: Request) -> AsyncIterator[bytes]:
+    """The body, or, if it fails after the 200 went out: the failure logged once (bounded), then
+    StreamBroken, on which the server closes the connection without the last chunk (docstring above)."""
+    sent = 0
+    try:
+        async for chunk in chunks:
+            yield chunk
+            sent += len(chunk)
+    except Exception as exc:
+        log_unhandled(exc, f"in {request.url.path} after {sent} bytes were sent; connection dropped")
+        raise StreamBroken(f"export failed after {sent} bytes") from exc
 
 
 async def _rows(runtime: Any, params: dict[str, Any]) -> AsyncIterator[list[Any]]:

@@ -1,11 +1,37 @@
-"""Health, readiness and client configuration."""
+"""Health, readiness and client configuration; the public base of the absolute URLs the API emits."""
 
 from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from feed.categories import as_json
+
+
+def public_base(settings: Any) -> str:
+    """Where clients reach this server, ending in "/": WARGA_PUBLIC_URL, else the address `warga serve`
+    listens on. Never the request's Host header, which any client can forge (an Open311 answer or a
+    discovery document a cache keeps would then point every reader at the forger's host)."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/") + "/"
+    host = settings.host
+    if ":" in host and not host.startswith("["):  # an IPv6 literal
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}/"
+
+
+def absolute(settings: Any, url: str) -> str:
+    """`url` as an absolute URL: already absolute (a CDN's media_base_url) as it is, else under public_base
+    (keeping its path, so a public URL of https://example.org/warga gives https://example.org/warga/media/…)."""
+    base = public_base(settings)
+    if urlsplit(url).scheme:
+        return url
+    if url.startswith("//"):  # scheme-relative: the public URL's scheme
+        return urlsplit(base).scheme + ":" + url
+    return base + url.lstrip("/")
 
 
 async def healthz(request: Request) -> JSONResponse:

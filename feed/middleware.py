@@ -6,6 +6,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from feed import open311_xml
 from feed.errors import ApiError, error_body
+from feed.parse import decimal_int
 
 
 class BodyLimit:
@@ -21,7 +22,8 @@ class BodyLimit:
             return
         for name, value in scope["headers"]:
             if name == b"content-length":
-                if not value.isdigit() or int(value) > self.limit:
+                declared = decimal_int(value, max_digits=30)  # not int(): 5,000 digits raise ValueError
+                if declared is None or declared > self.limit:
                     await _send_413(send, self.limit, scope["path"])
                     return
         seen = 0

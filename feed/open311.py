@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from starlette.datastructures import UploadFile
@@ -29,7 +28,9 @@ from feed import idempotency, posts
 from feed.auth import User, hash_password
 from feed.categories import ATTRIBUTES, CATEGORIES, BadAttribute, attribute_json, check_attributes
 from feed.errors import ApiError
+from feed.meta import absolute, public_base
 from feed.open311_xml import FORMATS, render
+from feed.parse import BadMoment, decimal_int, moment
 from warga import geocode
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -91,7 +92,7 @@ def local(moment: datetime | None) -> str | None:
 # --- Discovery and services ------------------------------------------------------------------------
 @endpoint
 async def discovery(request: Request, fmt: str) -> Response:
-    base = str(request.base_url).rstrip("/") + "/open311/v2/"
+    base = public_base(request.app.state.runtime.settings) + "open311/v2/"  # never from the Host header
     body = {
         "changeset": CHANGESET,
         "contact": "See the warga instance's operators.",
@@ -324,12 +325,15 @@ async def create_request(request: Request, fmt: str) -> Response:
 
 
 # --- Reading requests ----------------------------------------------------------------------------------
-def request_json(row: Any, storage: Any, base_url: str, place: str | None = None) -> dict[str, Any]:
+def request_json(row: Any, runtime: Any, place: str | None = None) -> dict[str, Any]:
     """One request in the spec's field order; `place` describes the post's area in words. Extension:
-    `attributes`, the answers to the service's questions, as [{code, value}] ({code, values} for a list)."""
+    `attributes`, the answers to the service's questions, as [{code, value}] ({code, values} for a list).
+    `media_url` is absolute, under WARGA_MEDIA_BASE_URL or WARGA_PUBLIC_URL (feed.meta.absolute)."""
     closed = row["status"] in open311_db.CLOSED
     photos = row["photos"] or []
-    media = urljoin(base_url, storage.url(photos[0]["variants"]["display"]["key"])) if photos else None
+    media = None
+    if photos:
+        media = absolute(runtime.settings, runtime.storage.url(photos[0]["variants"]["display"]["key"]))
     _name_id, name_en = CATEGORIES.get(row["category"], (row["category"], row["category"]))
     item: dict[str, Any] = {
         "service_request_id": str(row["id"]),
@@ -368,39 +372,40 @@ def _notes(row: Any) -> str | None:
     return note
 
 
-async def _items(conn: Any, rows: list[Any], runtime: Any, base_url: str) -> list[dict[str, Any]]:
+async def _items(conn: Any, rows: list[Any], runtime: Any) -> list[dict[str, Any]]:
     places = await geocode.describe_areas(conn, [r["area_id"] for r in rows if r["area_id"] is not None])
-    return [request_json(r, runtime.storage, base_url, places.get(r["area_id"])) for r in rows]
+    return [request_json(r, runtime, places.get(r["area_id"])) for r in rows]
 
 
 def _ids(raw: str) -> list[int]:
     ids = []
     for part in raw.split(","):
-        part = part.strip()
-        if not part.isdigit() or not 0 < int(part) < 2**63:
-            raise Open311Error(400, f"service_request_id {part!r} is not a request id.")
-        ids.append(int(part))
+        value = decimal_int(part.strip())
+        if value is None or not 0 < value < 2**63:
+            raise Open311Error(400, f"service_request_id {part.strip()[:40]!r} is not a request id.")
+        ids.append(value)
     if len(ids) > MAX_RESULTS:
         raise Open311Error(400, f"At most {MAX_RESULTS} service_request_id values.")
     return ids
 
 
 def _date(raw: str | None, name: str) -> datetime | None:
+    """The shared date parser (feed.parse.moment); without an offset, Jakarta time."""
     if raw is None or raw == "":
         return None
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise Open311Error(400, f"{name} must be an ISO 8601 date-time.") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=JAKARTA)
+        return moment(raw, JAKARTA)
+    except BadMoment as exc:
+        raise Open311Error(400, f"{name} {exc.problem}.") from None
 
 
 def _int(raw: str | None, name: str, default: int, high: int) -> int:
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
+    value = decimal_int(raw)
+    if value is None or not 1 <= value <= high:
         raise Open311Error(400, f"{name} must be a whole number from 1 to {high}.")
-    return int(raw)
+    return value
 
 
 def window(start: datetime | None, end: datetime | None, now: datetime) -> tuple[datetime, datetime]:
@@ -410,8 +415,8 @@ def window(start: datetime | None, end: datetime | None, now: datetime) -> tuple
     if start is None:
         assert end is not None
         return end - WINDOW, end
-    if end is None:
-        end = min(start + WINDOW, max(now, start))
+    if end is None:  # start + WINDOW, but no later than now: never past datetime.max (start may be 9999)
+        end = start + min(WINDOW, max(now - start, timedelta(0)))
     if end < start:
         raise Open311Error(400, "end_date is before start_date.")
     if end - start > WINDOW:
@@ -423,7 +428,6 @@ def window(start: datetime | None, end: datetime | None, now: datetime) -> tuple
 async def list_requests(request: Request, fmt: str) -> Response:
     runtime = request.app.state.runtime
     q = request.query_params
-    base = str(request.base_url)
     async with runtime.pool.acquire() as conn:
         if q.get("service_request_id"):  # the spec: overrides every other parameter
             rows = await open311_db.by_ids(conn, _ids(q["service_request_id"]))
@@ -456,15 +460,16 @@ async def list_requests(request: Request, fmt: str) -> Response:
                 limit=size,
                 offset=(page - 1) * size,
             )
-        items = await _items(conn, rows, runtime, base)
+        items = await _items(conn, rows, runtime)
     return render(fmt, "service_requests", items)
 
 
 def _path_id(request: Request, name: str) -> int:
     raw = request.path_params[name]
-    if not raw.isdigit() or not 0 < int(raw) < 2**63:
-        raise Open311Error(404, f"No service request {raw!r}.")
-    return int(raw)
+    value = decimal_int(raw)
+    if value is None or not 0 < value < 2**63:
+        raise Open311Error(404, f"No service request {raw[:40]!r}.")
+    return value
 
 
 @endpoint
@@ -475,7 +480,7 @@ async def get_request(request: Request, fmt: str) -> Response:
         rows = await open311_db.by_ids(conn, [post_id])
         if not rows:
             raise Open311Error(404, f"No service request {post_id}.")
-        items = await _items(conn, rows, runtime, str(request.base_url))
+        items = await _items(conn, rows, runtime)
     return render(fmt, "service_requests", items)
 
 

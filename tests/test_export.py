@@ -4,16 +4,22 @@ held and deleted reports never appear, sensitive ones only at their public (fuzz
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
+import logging
 import tracemalloc
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
+from db import export as export_db
 from feed import export
+from feed.errors import StreamBroken
 from tests.conftest import MakeUser
 from tests.officials_helpers import IN_L1, IN_L3, World, make_world, post_at
 from warga.runtime import Runtime
@@ -183,3 +189,78 @@ async def test_export_memory_does_not_grow_with_the_rows(runtime: Runtime, world
     assert big_size > 9 * small_size
     assert big_peak < 2 * small_peak, (small_peak, big_peak)
     assert big_peak < big_size / 2, (big_peak, big_size)
+
+
+@contextlib.asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """The app behind a real uvicorn on port 0, in this event loop (the Runtime's pool lives here), logging
+    as `warga serve` does (log_config=None: uvicorn's records reach the root logger, so caplog sees them)."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", log_config=None
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "uvicorn exited before it started"
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def _failing_after(rows: int, fail: bool = True) -> Any:
+    """A stand-in for db.export.public_reports that yields `rows` rows, then fails as a lost database would
+    (or ends, with `fail` false)."""
+
+    async def public_reports(conn: Any, **params: Any) -> AsyncIterator[dict[str, Any]]:
+        for i in range(1, rows + 1):
+            yield {
+                "id": i, "category": "flood", "status": "open", "pub_lat": IN_L1[0], "pub_lon": IN_L1[1],
+                "text": f"banjir {i}", "area_id": None, "area_name": None, "vote_count": 0,
+                "comment_count": 0, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T01:00Z",
+            }  # fmt: skip
+        if fail:
+            raise ConnectionResetError("the database went away")
+
+    return public_reports
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson"])
+async def test_a_stream_failing_midway_never_ends_cleanly(
+    app: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, fmt: str
+) -> None:
+    """Issue #18 item 7: after the 200 is sent, a failure cannot become a 4xx/5xx; it must not look like a
+    complete file either. The ASGI app sends no final body message (and raises); uvicorn then drops the
+    connection without the chunked terminator, which an HTTP client reports as an error. Logged once."""
+    monkeypatch.setattr(export_db, "public_reports", _failing_after(export.BATCH + 50))
+    caplog.set_level(logging.INFO)
+    with pytest.raises(StreamBroken):
+        await asgi_get(app, "/api/export", f"format={fmt}")
+
+    caplog.clear()
+    async with served(app) as base, httpx.AsyncClient(base_url=base) as client:
+        async with client.stream("GET", "/api/export", params={"format": fmt}) as r:
+            assert r.status_code == 200 and r.headers.get("transfer-encoding") == "chunked"
+            received = b""
+            with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
+                async for chunk in r.aiter_bytes():
+                    received += chunk
+        assert received.count(b"banjir") == export.BATCH  # the first batch arrived, then the cut
+        # Even before the first batch (only the CSV header or GeoJSON opening sent): cut, not complete.
+        monkeypatch.setattr(export_db, "public_reports", _failing_after(3))
+        with pytest.raises(httpx.RemoteProtocolError, match="incomplete chunked read"):
+            await client.get("/api/export", params={"format": fmt})
+        # The server is fine afterwards, and an export that does not fail ends cleanly.
+        monkeypatch.setattr(export_db, "public_reports", _failing_after(3, fail=False))
+        ok = await client.get("/api/export", params={"format": fmt})
+        assert ok.status_code == 200 and ok.content.count(b"banjir") == 3
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 2, [(r.name, r.getMessage()[:120]) for r in errors]  # one per failed export
+    for record in errors:
+        assert record.name == "warga.http" and "ConnectionResetError" in record.getMessage()
+        assert "connection dropped" in record.getMessage()
+        assert "the database went away" in record.__dict__["exc"]
+    assert not [r for r in caplog.records if r.name.startswith("uvicorn")]

@@ -78,7 +78,8 @@ async def test_discovery_and_services_in_both_formats(client: httpx.AsyncClient)
     r = await client.get(f"{V2}/discovery.json")
     assert r.status_code == 200
     endpoint = r.json()["endpoints"][0]
-    assert endpoint["url"] == "http://testserver/open311/v2/" and "text/xml" in endpoint["formats"]
+    # Unset WARGA_PUBLIC_URL: the listener's address (the test settings' 127.0.0.1:8000), not the Host header.
+    assert endpoint["url"] == "http://127.0.0.1:8000/open311/v2/" and "text/xml" in endpoint["formats"]
     root = xml(await client.get(f"{V2}/discovery.xml"))
     assert root.tag == "discovery"
     assert [f.text for f in root.iterfind("endpoints/endpoint/formats/format")] == [
@@ -259,8 +260,48 @@ async def test_media_upload_gives_an_absolute_media_url(client: httpx.AsyncClien
     assert r.status_code == 201, r.text
     sid = r.json()[0]["service_request_id"]
     item = (await client.get(f"{V2}/requests/{sid}.json")).json()[0]
-    assert item["media_url"].startswith("http://testserver/media/")
+    assert item["media_url"].startswith("http://127.0.0.1:8000/media/")
     assert (await client.get(item["media_url"])).status_code == 200
+
+
+async def test_absolute_urls_come_from_the_public_url_never_the_host_header(
+    client: httpx.AsyncClient, runtime: Runtime, api_key: str
+) -> None:
+    """Issue #18 item 9: a forged Host (or X-Forwarded-Host) changes no URL warga emits, in either format."""
+    files = {"media": ("photo.jpg", phone_jpeg(gps=None), "image/jpeg")}
+    r = await client.post(f"{V2}/requests.json", data=form(api_key), files=files)
+    assert r.status_code == 201, r.text
+    sid = r.json()[0]["service_request_id"]
+    forged = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
+
+    async def urls() -> list[str]:
+        found = [(await client.get(f"{V2}/discovery.json", headers=forged)).json()["endpoints"][0]["url"]]
+        found.append(
+            xml(await client.get(f"{V2}/discovery.xml", headers=forged)).findtext("endpoints/endpoint/url")
+        )
+        found.append((await client.get(f"{V2}/requests/{sid}.json", headers=forged)).json()[0]["media_url"])
+        found.append((await client.get(f"{V2}/requests.json", headers=forged)).json()[0]["media_url"])
+        found.append(
+            xml(await client.get(f"{V2}/requests/{sid}.xml", headers=forged)).findtext("request/media_url")
+        )
+        return found
+
+    assert all("evil" not in u and u.startswith("http://127.0.0.1:8000/") for u in await urls())
+    async with settings(runtime, public_url="https://warga.example.org/kota/"):
+        got = await urls()
+    assert got[:2] == ["https://warga.example.org/kota/open311/v2/"] * 2
+    assert all(u.startswith("https://warga.example.org/kota/media/") for u in got[2:]), got
+    assert len(set(got[2:])) == 1
+    # Photos on a CDN (WARGA_MEDIA_BASE_URL) are already absolute: kept as they are.
+    saved = runtime.storage.base_url
+    runtime.storage.base_url = "https://cdn.example.net/m"
+    try:
+        async with settings(runtime, public_url="https://warga.example.org"):
+            got = await urls()
+    finally:
+        runtime.storage.base_url = saved
+    assert got[0] == "https://warga.example.org/open311/v2/"
+    assert all(u.startswith("https://cdn.example.net/m/") for u in got[2:]), got
 
 
 # --- Round trip ------------------------------------------------------------------------------------------
@@ -487,3 +528,16 @@ def test_dates_without_an_offset_are_jakarta_time() -> None:
     moment = open311._date("2026-06-01T00:00:00", "start_date")
     assert moment == datetime(2026, 5, 31, 17, 0, tzinfo=UTC)
     assert open311._date("2026-06-01T00:00:00Z", "start_date") == datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def test_public_base_defaults_to_the_listener() -> None:
+    from feed.meta import absolute, public_base
+    from warga.settings import Settings
+
+    assert public_base(Settings(host="192.0.2.7", port=9000)) == "http://192.0.2.7:9000/"
+    assert public_base(Settings(host="::1", port=80)) == "http://[::1]:80/"
+    assert public_base(Settings(public_url="https://w.example/")) == "https://w.example/"
+    configured = Settings(public_url="https://w.example/sub")
+    assert absolute(configured, "/media/ab/cd.jpg") == "https://w.example/sub/media/ab/cd.jpg"
+    assert absolute(configured, "https://cdn.example/ab.jpg") == "https://cdn.example/ab.jpg"
+    assert absolute(configured, "//cdn.example/ab.jpg") == "https://cdn.example/ab.jpg"

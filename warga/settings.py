@@ -53,6 +53,9 @@ class Settings:
     port: int = 8000
     ws_port: int = 0
     ws_public_url: str = ""  # what /api/config advertises; empty = derived from the request host
+    # Base of every absolute URL the API emits (Open311 discovery and media_url), e.g. https://warga.example.org
+    # (a path is kept: https://example.org/warga). Empty = http://host:port, the listener; never the Host header.
+    public_url: str = ""
     allowed_origins: tuple[str, ...] = ()  # empty = same host (any port) and localhost
     # Reverse proxies whose X-Forwarded-For / Forwarded are believed (addresses or CIDRs, warga/proxies.py);
     # empty = none: the client is the TCP peer.
