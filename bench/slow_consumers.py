@@ -11,8 +11,9 @@ gateway must close those with 4008 once their unsent bytes pass WARGA_WS_QUEUE_B
 readers must not notice. Run 3: the readers alone again; the baseline is the mean of runs 1 and 3, so what the
 server's growth over the runs costs is not counted against the slow sockets.
 
-slow_closed_4008 is the server's own count (warga_ws_slow_client_closes_total from /metrics), rss_growth_mib
-the server's resident memory at its highest during run 2 minus at its start. The last line is
+slow_closed_4008 is the server's own count (warga_ws_slow_client_closes_total from /metrics, scraped with the
+WARGA_METRICS_TOKEN this script gives the server), rss_growth_mib the server's resident memory at its highest
+during run 2 minus at its start. The last line is
 `p99_ratio_with_slow=… slow_closed_4008=… rss_growth_mib=…` (goal: p99 ratio ≤ 1.2).
 
 Usage: python bench/slow_consumers.py [--clients 1000 --rate 100 --seconds 30]
@@ -26,6 +27,7 @@ import contextlib
 import json
 import os
 import random
+import secrets
 import shutil
 import socket
 import sys
@@ -45,6 +47,7 @@ from tests import services  # noqa: E402
 
 MONAS = (-6.1754, 106.8272)
 AREA_DEG = 0.018  # about 2 km
+METRICS_TOKEN = secrets.token_urlsafe(24)  # WARGA_METRICS_TOKEN of the server this script starts
 
 
 def rss_kib(pid: int) -> int:
@@ -61,7 +64,10 @@ def near(rng: random.Random) -> tuple[float, float]:
 async def slow_closes(http: Any) -> float:
     from prometheus_client.parser import text_string_to_metric_families
 
-    text = (await http.get("/metrics")).text
+    # /metrics answers only the metrics token (a 404 without WARGA_METRICS_TOKEN, a 401 with another token).
+    r = await http.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    r.raise_for_status()
+    text = r.text
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == "warga_ws_slow_client_closes_total":
@@ -205,6 +211,7 @@ def main() -> None:
             env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
             env.update(WARGA_DATA_DIR=str(data), WARGA_RATE_LIMITS="off", WARGA_WS_MAX_PER_IP="100000")
             env.update(WARGA_LOG_LEVEL="warning", WARGA_PHOTO_WORKERS="1", REDIS_URL=redis_url)
+            env.update(WARGA_METRICS_TOKEN=METRICS_TOKEN)  # /metrics is a 404 without it
             if db:
                 env["DATABASE_URL"] = db
             if a.queue_bytes:

@@ -2,8 +2,9 @@
 
 A suspended user's tokens are revoked and sign-in refuses them, so an appeal authenticates with the handle
 and password in the body (`POST /api/appeals {handle, password, text}`): no token, limited or otherwise,
-ever exists for a suspended account. Rate-limited like a sign-in. Lifting a suspension ends it at once
-(content hidden with it stays hidden: moderators unhide what they choose).
+ever exists for a suspended account. Rate-limited per address and throttled per handle like a sign-in
+(feed/accounts.authenticate). Lifting a suspension ends it at once (content hidden with it stays hidden:
+moderators unhide what they choose).
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from starlette.responses import JSONResponse
 
 from db import moderation as moderation_db
 from db import suspensions as suspensions_db
-from db import users as users_db
-from feed import auth
+from feed import accounts
 from feed.errors import ApiError, invalid, not_found
 from feed.moderation import MAX_REASON
 from feed.parse import int_param, no_unknown, path_id, read_json, text_field
@@ -57,10 +57,9 @@ async def create(request: Request) -> JSONResponse:
         raise invalid(errors)
     assert isinstance(handle, str) and isinstance(password, str)
     await runtime.limits.check(request, "login")
-    async with runtime.pool.acquire() as conn:
-        row = await users_db.by_handle_with_hash(conn, handle)
-    if not auth.verify_password(row["password_hash"] if row else None, password) or row is None:
-        raise ApiError(401, "bad_credentials", "Wrong handle or password.")
+    # The same throttled check as a sign-in (per handle, 429 with Retry-After), so appeals cannot be used to
+    # guess passwords; it does not refuse suspended accounts, which are the ones that appeal.
+    row = await accounts.authenticate(runtime, handle, password)
     async with runtime.pool.acquire() as conn, conn.transaction():
         suspension = await suspensions_db.current(conn, row["id"])
         if suspension is None:

@@ -21,7 +21,7 @@ from warga.settings import Secret, Settings
 # Tables emptied before each test; schema_migrations and relay_state keep their rows.
 TABLES = (
     "api_keys, post_escalations, post_steps, post_assignments, official_areas, official_agencies, agencies, "
-    "flags, idempotency_keys, appeals, suspensions, "
+    "flags, idempotency_keys, appeals, suspensions, sign_in_failures, "
     "moderation_log, events, votes, comments, photos, posts, tokens, users, areas"
 )
 PASSWORD = "correct horse battery"

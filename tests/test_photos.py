@@ -404,8 +404,9 @@ def test_s3_settings_pick_the_s3_backend_and_keep_keys_secret(tmp_path: Path) ->
 def test_media_headers() -> None:
     assert MEDIA_HEADERS["X-Content-Type-Options"] == "nosniff"
     assert MEDIA_HEADERS["Content-Security-Policy"] == "sandbox"
-    assert "immutable" in MEDIA_HEADERS["Cache-Control"]
-    assert "max-age=31536000" in MEDIA_HEADERS["Cache-Control"]
+    # Photos follow their post: public but briefly cached, never `immutable` (docs/photos.md).
+    assert MEDIA_HEADERS["Cache-Control"] == "public, max-age=300, s-maxage=60, proxy-revalidate"
+    assert "immutable" not in MEDIA_HEADERS["Cache-Control"]
     assert media_headers("image/jpeg")["Content-Type"] == "image/jpeg"
 
 
@@ -580,7 +581,7 @@ async def test_s3_storage_round_trip(s3_url: str, processor: PhotoProcessor, tmp
                 assert await storage.read(key) == (variant.data, "image/jpeg")
                 head = await admin.head_object(Bucket="warga-photos", Key=key)
                 assert head["ContentType"] == "image/jpeg"
-                assert "immutable" in head["CacheControl"]
+                assert head["CacheControl"] == MEDIA_HEADERS["Cache-Control"]
             listed = await admin.list_objects_v2(Bucket="warga-photos")
             assert listed["KeyCount"] == 2
             assert await save_photo(storage, processed) == info  # stored once

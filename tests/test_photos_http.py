@@ -12,6 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from media.serving import MEDIA_HEADERS
 from tests import photo_samples as samples
 from tests.conftest import Account, MakeUser
 from warga.runtime import Runtime
@@ -77,7 +78,7 @@ async def test_served_variants_are_upright_stripped_and_safe(
             assert got.headers["content-type"] == "image/jpeg"
             assert got.headers["x-content-type-options"] == "nosniff"
             assert got.headers["content-security-policy"] == "sandbox"
-            assert "immutable" in got.headers["cache-control"]
+            assert got.headers["cache-control"] == MEDIA_HEADERS["Cache-Control"]  # a public post's photo
             assert b"<script" not in got.content and b"Exif" not in got.content
             image = Image.open(io.BytesIO(got.content))
             assert not image.getexif() and "icc_profile" not in image.info

@@ -33,6 +33,8 @@ from warga.runtime import Runtime
 EXAMPLES = {GenerationMode.POSITIVE: 15, GenerationMode.NEGATIVE: 8}
 # Each of these hashes a password with argon2 (slow by design, ~0.1-0.8 s): fewer cases.
 SLOW = {"/api/auth/register", "/api/auth/login"}
+# Revoke all the account's tokens (logout everywhere) or its other tokens and its password (a change).
+REVOKE_ALL = {"/api/auth/logout-everywhere", "/api/me/password"}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -99,11 +101,16 @@ async def test_every_operation_conforms_and_never_errors(
     loop = asyncio.get_running_loop()
 
     def headers_for(path: str) -> dict[str, str]:
-        if path != "/api/auth/logout":
-            return admin.headers
-        # Logout revokes the token it is sent with: give it a token of its own, keep the admin's alive.
-        future = asyncio.run_coroutine_threadsafe(_fresh_token(runtime, admin.id), loop)
-        return {"Authorization": f"Bearer {future.result(30)}"}
+        if path == "/api/auth/logout":
+            # Logout revokes the token it is sent with: give it a token of its own, keep the admin's alive.
+            future = asyncio.run_coroutine_threadsafe(_fresh_token(runtime, admin.id), loop)
+            return {"Authorization": f"Bearer {future.result(30)}"}
+        if path in REVOKE_ALL:
+            # These revoke every (other) token of the account, or change its password: a throwaway user
+            # each time, so the admin's token stays valid for the operations fuzzed after them.
+            throwaway = asyncio.run_coroutine_threadsafe(_throwaway(make_user), loop).result(30)
+            return throwaway.headers
+        return admin.headers
 
     failures = await asyncio.to_thread(_fuzz, base_url, headers_for)
     assert failures == [], "\n\n".join(failures)
@@ -112,6 +119,10 @@ async def test_every_operation_conforms_and_never_errors(
 async def _fresh_token(runtime: Runtime, user_id: int) -> str:
     async with runtime.pool.acquire() as conn:
         return await issue_token(conn, user_id, 1)
+
+
+async def _throwaway(make_user: MakeUser) -> Account:
+    return await make_user()
 
 
 def _describe(exc: BaseException) -> str:

@@ -146,3 +146,28 @@ async def test_one_appeal_per_suspension_and_lifting(client: httpx.AsyncClient, 
     # A new suspension may be appealed again (once).
     assert (await suspend(client, mod, who)).status_code == 200
     assert (await client.post("/api/appeals", json=body)).status_code == 201
+
+
+async def test_appeals_are_throttled_per_handle_like_a_sign_in(
+    client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+) -> None:
+    """An appeal checks a password, so it shares the sign-in throttle: no password guessing through it."""
+    mod, who = await make_user("moderator"), await make_user()
+    assert (await suspend(client, mod, who)).status_code == 200
+    body = {"handle": who.handle, "password": "wrong guess!", "text": "please"}
+    codes = [(await client.post("/api/appeals", json=body)).status_code for _ in range(5)]
+    assert codes == [401] * 5
+    # Even the right password waits.
+    refused = await client.post("/api/appeals", json={**body, "password": PASSWORD})
+    assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+    assert refused.json()["error"]["code"] == "rate_limited"
+    # The same per-handle count as sign-in.
+    login = await client.post("/api/auth/login", json={"handle": who.handle, "password": PASSWORD})
+    assert login.status_code == 429 and login.headers["retry-after"]
+    async with runtime.pool.acquire() as conn:  # as if the backoff had run out
+        await conn.execute("UPDATE sign_in_failures SET blocked_until = now() - interval '1 second'")
+    # Once the backoff is over, the suspended account holder can still appeal with the right password.
+    r = await client.post("/api/appeals", json={**body, "password": PASSWORD})
+    assert r.status_code == 201, r.text
+    async with runtime.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM sign_in_failures") == 0  # a success resets it
