@@ -5,7 +5,7 @@ import { areaNames } from "./areas.js";
 import { photoView, voteButton } from "./cards.js";
 import { $, clear, h, toast } from "./dom.js";
 import { categoryName, formatDate, statusName, t, timeAgo } from "./i18n.js";
-import { emit, isOfficial, NEXT_STATUS, on, state } from "./state.js";
+import { emit, isFullPost, isOfficial, isRemoved, isStaff, livePatch, NEXT_STATUS, on, state } from "./state.js";
 import { duplicatesBox, suspendButton } from "./trust.js";
 import { answersView } from "./attributes.js";
 
@@ -13,11 +13,13 @@ let current = null; // the post shown
 let comments = [];
 let timeline = null; // null = the timeline endpoint is not there yet
 let pendingComment = null; // {text, key} of a comment whose sending failed on the network
+let gone = false; // the post on screen was withdrawn for this user while the window was open
 
 export function initDetail() {
   const dlg = $("#dlg-detail");
   dlg.addEventListener("close", () => {
     current = null;
+    gone = false;
   });
   $("#comment-form").addEventListener("submit", sendComment);
   $("#reopen-form").addEventListener("submit", submitReopen);
@@ -43,6 +45,8 @@ export async function openDetail(id) {
   clear($("#detail-timeline"));
   timeline = null;
   comments = [];
+  gone = false;
+  $("#comment-form").hidden = false;
   if (!dlg.open) dlg.showModal();
   try {
     current = await api("GET", `/api/posts/${id}`);
@@ -55,20 +59,73 @@ export async function openDetail(id) {
   loadComments(id);
 }
 
-/** A live event for the post on screen (the feed forwards every event it sees). */
+/**
+ * A live event for the post on screen (the feed forwards every event it sees). Events carry what this
+ * user may see now (docs/webapp.md): a withdrawn post is `{id, removed: true}` — the window says it is no
+ * longer available —, a hidden comment a tombstone `{id, post_id, removed: true}` — it leaves the list —,
+ * an ids-only merge marks the duplicate merged or has the original fetched afresh.
+ */
 export function detailOnEvent(msg) {
   if (!current || !msg.post || msg.post.id !== current.id) return;
-  current = { ...current, ...msg.post, voted_by_me: current.voted_by_me };
-  renderHead();
-  if (msg.event === "comment.created" && msg.comment && !comments.some((c) => c.id === msg.comment.id)) {
-    comments.push(msg.comment);
-    renderComments();
-  } else if ((msg.event === "comment.hidden" || msg.event === "comment.unhidden") && msg.comment) {
-    comments = comments.map((c) => (c.id === msg.comment.id ? msg.comment : c));
-    renderComments();
+  if (isRemoved(msg.post) || msg.event === "post.deleted" || (msg.event === "post.hidden" && !isStaff())) {
+    showGone();
+    return;
   }
+  const patch = livePatch(msg);
+  if (patch) {
+    current = { ...current, ...patch, voted_by_me: current.voted_by_me };
+    renderHead();
+  } else if (msg.event === "post.merged") {
+    refetch(current.id); // the original of an ids-only merge: its votes moved, the event does not say how many
+  }
+  const c = msg.comment;
+  if (c && c.id !== undefined) {
+    if (isRemoved(c)) {
+      dropComment(c.id);
+    } else if (msg.event === "comment.created" || msg.event === "comment.unhidden") {
+      if (!comments.some((x) => x.id === c.id)) comments.push(c);
+      else comments = comments.map((x) => (x.id === c.id ? c : x));
+      comments.sort((a, b) => a.id - b.id);
+      renderComments();
+    } else if (msg.event === "comment.hidden") {
+      comments = comments.map((x) => (x.id === c.id ? c : x)); // staff: the comment, marked hidden
+      renderComments();
+    }
+  }
+  if (msg.deleted_comment_id !== undefined) dropComment(msg.deleted_comment_id);
   if (timeline !== null && msg.event === "post.updated" && msg.cause !== "vote.changed") loadTimeline(current.id);
   else if (timeline === null) renderTimeline();
+}
+
+function dropComment(id) {
+  const before = comments.length;
+  comments = comments.filter((x) => x.id !== id);
+  if (comments.length !== before) renderComments();
+}
+
+/** The post on screen was withdrawn for this user: nothing of it stays in the window. */
+function showGone() {
+  gone = true;
+  current = null;
+  comments = [];
+  timeline = null;
+  $("#detail-title").textContent = "";
+  clear($("#detail-body")).append(h("p", { role: "status", class: "notice detail-gone" }, t("detail.unavailable")));
+  clear($("#detail-comments"));
+  clear($("#detail-timeline"));
+  $("#comment-form").hidden = true;
+}
+
+async function refetch(id) {
+  try {
+    const fresh = await api("GET", `/api/posts/${id}`);
+    if (current && current.id === id && isFullPost(fresh)) {
+      current = { ...current, ...fresh };
+      renderHead();
+    }
+  } catch (err) {
+    if (err.status === 404 && current && current.id === id) showGone();
+  }
 }
 
 function openOriginal(e) {
@@ -267,7 +324,8 @@ async function submitReopen(e) {
 }
 
 export function refreshDetail() {
-  if (current) {
+  if (gone) showGone();
+  else if (current) {
     renderHead();
     renderComments();
     renderTimeline();

@@ -7,7 +7,7 @@ import { postCard, updateCard } from "./cards.js";
 import { $, announce, clear, distanceM, h, toast } from "./dom.js";
 import { categoryName, statusName, t } from "./i18n.js";
 import * as mapView from "./map.js";
-import { emit, isStaff, on, state, STATUSES } from "./state.js";
+import { emit, isFullPost, isRemoved, isStaff, on, state, STATUSES } from "./state.js";
 
 const PAGE = 50;
 const SUB_ID = "near";
@@ -163,26 +163,60 @@ function onLiveEvent(msg) {
   emit("live-event", msg); // the open report dialog follows its post's comments and status
 }
 
+/**
+ * One live event onto the list and the map. A socket receives what its user may see (docs/webapp.md): a
+ * withdrawn post arrives as `{id, removed: true}`, a merge as ids only for non-staff, a hidden comment as a
+ * tombstone beside a bare `{id}` post. Only full posts make or refresh a card; the rest patch or remove.
+ */
 export function applyEvent(msg) {
   const post = msg.post;
-  if (!post) return;
+  if (!post || post.id === undefined) return;
+  if (isRemoved(post) || (msg.event === "post.hidden" && !isStaff()) || msg.event === "post.deleted") {
+    if (posts.has(post.id)) {
+      remove(post.id);
+      if (msg.event === "post.hidden") announce(t("feed.hidden_post"));
+    }
+    return;
+  }
+  if (msg.event === "post.merged" && !isFullPost(post)) {
+    mergedIdsOnly(msg);
+    return;
+  }
+  if (!isFullPost(post)) {
+    // An event about the post whose post part is only its id (a comment tombstone): the post on screen
+    // stays as it is — nothing here says its count or status changed.
+    return;
+  }
   switch (msg.event) {
     case "post.created":
     case "post.unhidden":
       upsert(post, { announceNew: msg.event === "post.created" });
       break;
-    case "post.hidden":
-      if (isStaff()) upsert(post);
-      else if (posts.has(post.id)) {
-        remove(post.id);
-        announce(t("feed.hidden_post"));
-      }
-      break;
-    case "post.deleted":
-      remove(post.id);
-      break;
-    default: // post.updated (votes, status, comment count), comment.*
+    default: // post.updated (votes, status, comment count), post.hidden (staff), post.merged (staff), comment.*
       upsert(post);
+  }
+}
+
+/** An ids-only `post.merged`: mark the duplicate merged, and ask for the original's new vote count. */
+function mergedIdsOnly(msg) {
+  const { id } = msg.post;
+  const known = posts.get(id);
+  if (!known) return;
+  const into = msg.post.merged_into ?? (msg.merged && msg.merged.from === id ? msg.merged.into : null);
+  if (into != null) {
+    upsert({ ...known, status: "merged", merged_into: into });
+    return;
+  }
+  refetch(id);
+}
+
+/** GET one post afresh (its votes after a merge): it replaces the known one everywhere, or leaves. */
+async function refetch(id) {
+  try {
+    const fresh = await api("GET", `/api/posts/${id}`);
+    if (posts.has(id) && isFullPost(fresh)) emit("post-replace", fresh);
+  } catch (err) {
+    if (err.status === 404 && posts.has(id)) remove(id);
   }
 }
 
@@ -197,6 +231,11 @@ function matches(post) {
 /** Insert or refresh a post; a post that no longer matches the filters leaves the list. */
 function upsert(incoming, { announceNew = false, fromServer = false } = {}) {
   const known = posts.get(incoming.id);
+  if (!isFullPost(incoming)) {
+    // Never a card from part of a post: a partial one only patches a post already known.
+    if (!known || isRemoved(incoming)) return;
+    incoming = { ...known, ...incoming };
+  }
   const post = {
     ...incoming,
     // Live payloads are the same for everyone: the caller's own vote and the distance are kept locally.

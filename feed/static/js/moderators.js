@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { askReason, postCard, updateCard } from "./cards.js";
 import { $, clear, debounce, h, toast } from "./dom.js";
 import { formatDate, t } from "./i18n.js";
-import { isStaff, on, state } from "./state.js";
+import { isRemoved, isStaff, livePatch, on, state } from "./state.js";
 import { unavailable } from "./officials.js";
 import { suspendButton } from "./trust.js";
 
@@ -22,7 +22,18 @@ export function initModerators({ onOpen }) {
   $("#queue-order").addEventListener("change", () => loadQueue());
   on("post-patch", (patch) => patchQueue(patch));
   on("post-replace", (post) => patchQueue(post));
-  on("live-event", (msg) => msg.post && patchQueue(msg.post));
+  on("live-event", (msg) => liveQueue(msg));
+}
+
+/** Live events carry what this user may see: a tombstone takes its post's cards out, a full post or an
+ * ids-only merge patches them, and a part of a post never stands in for the whole (state.js livePatch). */
+function liveQueue(msg) {
+  if (msg.post && isRemoved(msg.post)) {
+    for (const li of [...$("#queue-list").children]) if (li.post && li.post.id === msg.post.id) li.remove();
+    return;
+  }
+  const patch = livePatch(msg);
+  if (patch) patchQueue(patch);
 }
 
 function patchQueue(patch) {

@@ -5,7 +5,7 @@ import { api } from "./api.js";
 import { postCard, updateCard } from "./cards.js";
 import { $, clear, debounce, h, toast } from "./dom.js";
 import { categoryName, duration, formatDate, statusName, t } from "./i18n.js";
-import { emit, isOfficial, NEXT_STATUS, on, state } from "./state.js";
+import { emit, isOfficial, isRemoved, livePatch, NEXT_STATUS, on, state } from "./state.js";
 import { locate } from "./where.js";
 
 const MAX_AREA_SUBS = 15; // the gateway allows 20 subscriptions per socket; leave room for near + moderation
@@ -30,7 +30,7 @@ export function initOfficials({ onOpen }) {
   $("#status-cancel").addEventListener("click", () => $("#dlg-status").close());
   on("post-patch", (patch) => patchInbox(patch));
   on("post-replace", (post) => patchInbox(post));
-  on("live-event", (msg) => msg.post && patchInbox(msg.post));
+  on("live-event", (msg) => liveInbox(msg));
   on("change-status", (post) => openStatus(post));
   fillOfficialSelects();
 }
@@ -57,6 +57,17 @@ function inboxPost(item) {
   const due = item.due_at;
   post.overdue = Boolean(item.overdue || (due && Date.parse(due) < Date.now()));
   return post;
+}
+
+/** Live events carry what this user may see: a tombstone takes its post's card out, a full post or an
+ * ids-only merge patches it, and a part of a post never stands in for the whole (state.js livePatch). */
+function liveInbox(msg) {
+  if (msg.post && isRemoved(msg.post)) {
+    for (const li of [...$("#inbox-list").children]) if (li.post && li.post.id === msg.post.id) li.remove();
+    return;
+  }
+  const patch = livePatch(msg);
+  if (patch) patchInbox(patch);
 }
 
 function patchInbox(patch) {
@@ -155,7 +166,7 @@ function subscribeAreas(areas) {
 
 function onAreaEvent(msg) {
   // New reports and changes in my areas: the inbox refetches (its order and overdue marks are the server's).
-  if (msg.post) patchInbox(msg.post);
+  liveInbox(msg);
   reloadInbox();
   emit("area-event", msg);
 }
