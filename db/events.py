@@ -90,6 +90,22 @@ async def after_in_areas(
     )
 
 
+async def current_states(
+    conn: asyncpg.Connection, post_ids: Sequence[int], comment_ids: Sequence[int]
+) -> list[asyncpg.Record]:
+    """The visibility state now of the posts and comments a replay is about, in one round trip:
+    (kind 'post' | 'comment', id, deleted_at, hidden_at, held_at)."""
+    return await conn.fetch(
+        """SELECT 'post' AS kind, id, deleted_at, hidden_at, held_at
+           FROM posts WHERE id = ANY($1::bigint[])
+           UNION ALL
+           SELECT 'comment', id, deleted_at, hidden_at, NULL::timestamptz
+           FROM comments WHERE id = ANY($2::bigint[])""",
+        list(post_ids),
+        list(comment_ids),
+    )
+
+
 async def latest_seq(conn: asyncpg.Connection) -> int:
     value: int | None = await conn.fetchval("SELECT max(id) FROM events")
     return value or 0

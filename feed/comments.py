@@ -13,8 +13,9 @@ from db import posts as posts_db
 from feed import idempotency
 from feed.auth import current_user, require_user
 from feed.errors import ApiError, invalid, not_found
+from feed.outbox import emit
 from feed.parse import int_param, no_unknown, path_id, read_json, text_field
-from feed.posts import MAX_TEXT, emit, lock_open_post, visible_to
+from feed.posts import MAX_TEXT, lock_open_post, visible_to
 from feed.serialize import comment_json, decode_cursor, encode_cursor
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
@@ -47,7 +48,7 @@ async def create_comment(request: Request) -> JSONResponse:
         body = comment_json(row)
 
         async def finish(conn: asyncpg.Connection) -> None:
-            await emit(conn, runtime.storage, "comment.created", post_id, {"comment": body})
+            await emit(conn, runtime.storage, "comment.created", post_id, comment_id=comment_id)
 
         return 201, body, finish
 

@@ -27,6 +27,7 @@ from db import votes as votes_db
 from feed.auth import require_user
 from feed.errors import ApiError, invalid, not_found
 from feed.officials import may_act
+from feed.outbox import emit
 from feed.parse import no_unknown, path_id, read_json
 from warga import geo
 
@@ -95,8 +96,6 @@ async def merge(request: Request) -> JSONResponse:
     reason = data.get("reason")
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
         raise invalid({"reason": "a string of at most 500 characters"})
-    from feed.posts import emit  # feed.posts calls suggest() above: imported here, not at the top
-
     if user.role not in MERGERS:
         raise ApiError(403, "forbidden", "Only officials and moderators merge reports.")
     async with runtime.pool.acquire() as conn, conn.transaction():

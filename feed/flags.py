@@ -28,10 +28,9 @@ from db import moderation as moderation_db
 from db import posts as posts_db
 from feed.auth import User, require_user
 from feed.errors import ApiError, invalid, not_found
+from feed.outbox import emit
 from feed.parse import no_unknown, path_id, read_json
-from feed.posts import emit, visible_to
-from feed.queue import emit_moderation
-from feed.serialize import comment_json
+from feed.posts import visible_to
 
 REASONS = ("spam", "abuse", "false", "duplicate", "personal_data")
 MAX_NOTE = 500
@@ -133,14 +132,11 @@ async def flag_post(request: Request) -> JSONResponse:
         if hide:
             await posts_db.set_hidden(conn, post_id, "flags")
             await moderation_db.record(conn, None, "hide", "post", post_id, "flags")
-            await emit_moderation(conn, runtime.storage, "flag.created", post_id, extra)
-            # A held post was never public: its hiding is news to moderators only.
-            if state["held_at"] is not None:
-                await emit_moderation(conn, runtime.storage, "post.hidden", post_id, {"reason": "flags"})
-            else:
-                await emit(conn, runtime.storage, "post.hidden", post_id, {"reason": "flags"})
+            await emit(conn, runtime.storage, "flag.created", post_id, extra)
+            # A held post was never public: the outbox tells only its author (ids) and staff.
+            await emit(conn, runtime.storage, "post.hidden", post_id, {"reason": "flags"})
         else:
-            await emit_moderation(conn, runtime.storage, "flag.created", post_id, extra)
+            await emit(conn, runtime.storage, "flag.created", post_id, extra)
     return JSONResponse(body, status_code=201)
 
 
@@ -175,8 +171,8 @@ async def flag_comment(request: Request) -> JSONResponse:
             await moderation_db.record(conn, None, "hide", "comment", comment_id, "flags")
             row = await comments_db.get(conn, comment_id)
             assert row is not None
-            await emit_moderation(conn, runtime.storage, "flag.created", post["id"], extra)
-            await emit(conn, runtime.storage, "comment.hidden", post["id"], {"comment": comment_json(row)})
+            await emit(conn, runtime.storage, "flag.created", post["id"], extra)
+            await emit(conn, runtime.storage, "comment.hidden", post["id"], comment_id=comment_id)
         else:
-            await emit_moderation(conn, runtime.storage, "flag.created", post["id"], extra)
+            await emit(conn, runtime.storage, "flag.created", post["id"], extra)
     return JSONResponse(body, status_code=201)

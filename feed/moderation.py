@@ -13,8 +13,8 @@ from db import moderation as moderation_db
 from db import posts as posts_db
 from feed.auth import STAFF_ROLES, User, require_role
 from feed.errors import invalid, not_found
+from feed.outbox import emit
 from feed.parse import int_param, no_unknown, path_id, read_json, text_field
-from feed.posts import emit
 from feed.serialize import comment_json, decode_cursor, encode_cursor, log_json, post_json
 
 MAX_REASON = 500
@@ -105,7 +105,7 @@ async def _set_comment_hidden(request: Request, hide: bool) -> JSONResponse:
             row = await comments_db.get(conn, comment_id)
             assert row is not None
             event = "comment.hidden" if hide else "comment.unhidden"
-            await emit(conn, runtime.storage, event, post["id"], {"comment": comment_json(row)})
+            await emit(conn, runtime.storage, event, post["id"], comment_id=comment_id)
         else:
             row = await comments_db.get(conn, comment_id)
             assert row is not None

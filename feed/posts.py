@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -15,8 +14,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from db import areas as areas_db
-from db import events as events_db
 from db import moderation as moderation_db
 from db import photos as photos_db
 from db import post_details as post_details_db
@@ -27,12 +24,12 @@ from feed.auth import User, current_user, require_user
 from feed.categories import CATEGORIES, BadAttribute, check_attributes
 from feed.errors import ApiError, invalid, not_found
 from feed.officials import route_new_post
-from feed.parse import no_unknown, number_field, path_id, read_json, text_field
+from feed.outbox import emit
+from feed.parse import json_value, no_unknown, number_field, path_id, read_json, text_field
 from feed.serialize import post_json
 from media import store
 from media.errors import PhotoRejected
-from realtime.channels import agency_key
-from warga import geo
+from warga import geo, visibility
 
 MAX_TEXT = 2000
 MAX_PHOTOS = 4
@@ -73,15 +70,10 @@ def public_position(
 
 
 def visible_to(row: Any, user: User | None) -> bool:
-    """Deleted posts are gone for all; hidden ones exist for staff only; held ones for staff and author."""
-    if row["deleted_at"] is not None:
-        return False
-    staff = user is not None and user.is_staff
-    if row["hidden_at"] is not None and not staff:
-        return False
-    if row["held_at"] is not None and not (staff or (user is not None and user.id == row["author_id"])):
-        return False
-    return True
+    """Whether a post (a row with author_id, deleted_at, hidden_at, held_at) exists for `user`: the one
+    rule (warga.visibility) that events and the websocket follow too."""
+    who = visibility.audience(user.id, user.role, row["author_id"]) if user is not None else visibility.PUBLIC
+    return visibility.post_visible(row, who)
 
 
 async def lock_open_post(conn: asyncpg.Connection, post_id: int) -> asyncpg.Record:
@@ -90,37 +82,6 @@ async def lock_open_post(conn: asyncpg.Connection, post_id: int) -> asyncpg.Reco
     if state is None or any(state[k] is not None for k in ("deleted_at", "hidden_at", "held_at")):
         raise not_found("post")
     return state
-
-
-async def emit(
-    conn: asyncpg.Connection, storage: Any, type_: str, post_id: int, extra: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """Append the outbox event for a post change, with the post as of this transaction; returns post_json.
-    Must be the last statement before commit (see db.events)."""
-    row = await posts_db.get(conn, post_id)
-    assert row is not None, "emit() is called after the post row was locked"
-    body = post_json(row, storage)
-    # area_ids: the post's area and all its ancestors, so a camat's subscription hears the kelurahan's posts.
-    areas = (
-        [a["id"] for a in await areas_db.chain(conn, row["area_id"])] if row["area_id"] is not None else []
-    )
-    if row["agency_id"] is not None:  # the agency that owns it hears its votes and comments too
-        areas.append(agency_key(row["agency_id"]))
-    payload = {"post": body, **(extra or {})}
-    # A fuzzed post's exact position rides along privately; realtime.wire strips it for everyone else.
-    exact = await privacy.event_exact(conn, row, areas)
-    if exact is not None:
-        payload["exact"] = exact
-    await events_db.append(
-        conn,
-        type_,
-        payload,
-        post_id=post_id,
-        lat=row["pub_lat"],
-        lon=row["pub_lon"],
-        area_ids=areas,
-    )
-    return body
 
 
 # --- Create ----------------------------------------------------------------------------------------
@@ -154,7 +115,7 @@ def _attributes(raw: Any, category: Any, errors: dict[str, str]) -> dict[str, An
         return {}
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw)
+            raw = json_value(raw)  # bounded: nesting or huge integers are a ValueError, never a 500
         except ValueError:
             raw = None
     if not isinstance(raw, dict):
@@ -406,9 +367,7 @@ async def _insert_post(
 
     async def finish(conn: asyncpg.Connection) -> None:
         if hold is not None:  # not public: moderators hear of it (feed.queue), nobody nearby does
-            from feed.queue import emit_moderation
-
-            await emit_moderation(conn, runtime.storage, "post.held", post_id, {"reason": hold})
+            await emit(conn, runtime.storage, "post.held", post_id, {"reason": hold})
         else:
             await emit(conn, runtime.storage, "post.created", post_id)
 

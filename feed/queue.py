@@ -17,7 +17,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from db import comments as comments_db
-from db import events as events_db
 from db import flags as flags_db
 from db import moderation as moderation_db
 from db import posts as posts_db
@@ -25,8 +24,8 @@ from feed import queue_cursor
 from feed.auth import STAFF_ROLES, User, require_role
 from feed.errors import ApiError, invalid, not_found
 from feed.moderation import MAX_REASON
+from feed.outbox import emit
 from feed.parse import int_param, no_unknown, read_json, text_field
-from feed.posts import emit
 from feed.serialize import comment_json, iso, post_json
 
 KINDS = ("post", "comment")
@@ -35,19 +34,6 @@ ACTIONS = ("hide", "restore", "dismiss")
 
 async def staff(request: Request) -> User:
     return await require_role(request, *sorted(STAFF_ROLES))
-
-
-async def emit_moderation(
-    conn: asyncpg.Connection, storage: Any, type_: str, post_id: int, extra: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    """An event for the moderation channel alone: no position and no area, so no near or area subscription
-    can receive it (live or replayed). Last statement before commit, like feed.posts.emit."""
-    row = await posts_db.get(conn, post_id)
-    assert row is not None
-    body = post_json(row, storage)
-    payload = {"post": body, **(extra or {})}
-    await events_db.append(conn, type_, payload, post_id=post_id)
-    return body
 
 
 def _item_json(row: Any) -> dict[str, Any]:
@@ -148,10 +134,7 @@ async def _resolve_post(
     extra = {"queue": {"kind": "post", "id": post_id, "action": action, "flags": settled}}
     if action == "hide" and not hidden:
         await posts_db.set_hidden(conn, post_id, reason)
-        if held:  # never public: only moderators hear of it
-            return await emit_moderation(
-                conn, runtime.storage, "post.hidden", post_id, {"reason": reason, **extra}
-            )
+        # A held post was never public: the outbox tells only its author (ids) and staff.
         return await emit(conn, runtime.storage, "post.hidden", post_id, {"reason": reason, **extra})
     if action == "restore":
         if hidden:
@@ -162,7 +145,7 @@ async def _resolve_post(
             return await emit(conn, runtime.storage, "post.created", post_id, extra)
         if hidden:
             return await emit(conn, runtime.storage, "post.unhidden", post_id, extra)
-    return await emit_moderation(conn, runtime.storage, "queue.resolved", post_id, extra)
+    return await emit(conn, runtime.storage, "queue.resolved", post_id, extra)
 
 
 async def _resolve_comment(
@@ -192,10 +175,8 @@ async def _resolve_comment(
         await posts_db.add_comments(conn, post["id"], -1 if action == "hide" else 1)
     row = await comments_db.get(conn, comment_id)
     assert row is not None
-    extra["comment"] = comment_json(row)
+    event = "queue.resolved"
     if change:
         event = "comment.hidden" if action == "hide" else "comment.unhidden"
-        await emit(conn, runtime.storage, event, post["id"], extra)
-    else:
-        await emit_moderation(conn, runtime.storage, "queue.resolved", post["id"], extra)
+    await emit(conn, runtime.storage, event, post["id"], extra, comment_id=comment_id)
     return comment_json(row)

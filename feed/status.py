@@ -21,12 +21,12 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from db import events as events_db
 from db import posts as posts_db
 from db import status as status_db
 from feed.auth import User, current_user, require_user
 from feed.errors import ApiError, invalid, not_found
 from feed.officials import area_chain_ids, may_act, resolve_agency, resolve_area, start_clock
+from feed.outbox import emit
 from feed.parse import no_unknown, number_field, path_id, read_json, text_field
 from feed.posts import _process_photo, _read_multipart, visible_to
 from feed.serialize import iso, photo_json, post_json
@@ -93,19 +93,11 @@ async def emit_step(
     row = await posts_db.get(conn, post_id)
     step = await status_db.step(conn, step_id)
     assert row is not None and step is not None
-    body = post_json(row, storage)
     step_body = step_json(step, storage)
     areas = await owner_keys(conn, row["area_id"], agency_id)
     areas += [a for a in extra_areas if a not in areas]
-    await events_db.append(
-        conn,
-        "post.updated",
-        {"post": body, "cause": CAUSE, "step": step_body},
-        post_id=post_id,
-        lat=row["pub_lat"],
-        lon=row["pub_lon"],
-        area_ids=areas,
-    )
+    extra = {"cause": CAUSE, "step": step_body}
+    body = await emit(conn, storage, "post.updated", post_id, extra, areas=areas)
     return {"post": body, "step": step_body}
 
 

@@ -19,10 +19,10 @@ from db import suspensions as suspensions_db
 from db import users as users_db
 from feed.errors import ApiError, invalid, not_found
 from feed.moderation import MAX_REASON
+from feed.outbox import emit
 from feed.parse import no_unknown, path_id, read_json, text_field
-from feed.posts import emit
 from feed.queue import staff
-from feed.serialize import comment_json, iso
+from feed.serialize import iso
 
 MAX_DAYS = 3650
 
@@ -60,25 +60,24 @@ async def suspend(request: Request) -> JSONResponse:
         suspension_id = await suspensions_db.suspend(conn, user_id, actor.id, reason, ends_at, hide)
         await users_db.revoke_all_tokens(conn, user_id)
         await moderation_db.record(conn, actor.id, "suspend", "user", user_id, f"{reason} ({days} d)")
-        events: list[tuple[str, int, dict[str, object]]] = []
+        # (type, post, moderators' reason, comment): the reason reaches staff alone (feed.outbox)
+        events: list[tuple[str, int, dict[str, object], int | None]] = []
         if hide:
             for post_id in await suspensions_db.visible_posts_of(conn, user_id):
                 await posts_db.set_hidden(conn, post_id, "suspended: " + reason)
                 await moderation_db.record(conn, actor.id, "hide", "post", post_id, "suspended: " + reason)
                 hidden_posts.append(post_id)
-                events.append(("post.hidden", post_id, {"reason": "suspended: " + reason}))
+                events.append(("post.hidden", post_id, {"reason": "suspended: " + reason}, None))
             for c in await suspensions_db.visible_comments_of(conn, user_id):
                 await posts_db.lock(conn, c["post_id"])
                 await comments_db.set_hidden(conn, c["id"], "suspended: " + reason)
                 await posts_db.add_comments(conn, c["post_id"], -1)
                 await moderation_db.record(conn, actor.id, "hide", "comment", c["id"], "suspended: " + reason)
-                row = await comments_db.get(conn, c["id"])
-                assert row is not None
                 hidden_comments += 1
-                events.append(("comment.hidden", c["post_id"], {"comment": comment_json(row)}))
+                events.append(("comment.hidden", c["post_id"], {}, c["id"]))
         # The events last, right before commit (db.events).
-        for type_, post_id, extra in events:
-            await emit(conn, runtime.storage, type_, post_id, extra)
+        for type_, post_id, extra, comment_id in events:
+            await emit(conn, runtime.storage, type_, post_id, extra, comment_id=comment_id)
     await runtime.realtime.tokens_revoked(user_id)
     return JSONResponse(
         {

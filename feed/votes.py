@@ -8,8 +8,9 @@ from starlette.responses import JSONResponse
 from db import posts as posts_db
 from db import votes as votes_db
 from feed.auth import require_user
+from feed.outbox import emit
 from feed.parse import path_id
-from feed.posts import emit, lock_open_post
+from feed.posts import lock_open_post
 
 
 async def _set_vote(request: Request, on: bool) -> JSONResponse:

@@ -21,6 +21,7 @@ import json
 import logging
 import socket
 import time
+import weakref
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -37,13 +38,13 @@ from db import events as events_db
 from db import officials as officials_db
 from db import users as users_db
 from feed.auth import token_digest
-from realtime import channels, origins, protocol, wire
+from realtime import channels, origins, protocol, replay, wire
 from realtime.broker import Broker
 from realtime.protocol import ProtocolError
 from realtime.replay import Replayer
 from realtime.session import Client, Sub, User
 from realtime.wire import Event
-from warga import metrics
+from warga import metrics, proxies
 from warga.settings import Settings
 
 log = logging.getLogger("warga.realtime.gateway")
@@ -104,6 +105,11 @@ class Gateway:
         self._next_batch: asyncio.Future[None] | None = None
         self._broker_sync: asyncio.Task[None] | None = None
         self._clients: set[Client] = set()
+        # The client's address as the per-address cap counts it: behind WARGA_TRUSTED_PROXIES, the
+        # address they forwarded (warga.proxies), found at the handshake and kept until the socket's
+        # handler takes it.
+        self._trusted = proxies.parse_trusted(settings.trusted_proxies)
+        self._address: weakref.WeakKeyDictionary[ServerConnection, str] = weakref.WeakKeyDictionary()
         self._per_ip: Counter[str] = Counter()
         self._per_user: dict[int, set[Client]] = {}
         self._decoded: dict[int, Event] = {}
@@ -181,8 +187,16 @@ class Gateway:
             request.headers.get("Origin"), request.headers.get("Host"), self.settings.allowed_origins
         ):
             return _refuse(connection, 403, "forbidden_origin", "This Origin may not open a socket.")
-        if self._per_ip[_ip(connection)] >= self.settings.ws_max_per_ip:
+        headers = request.headers
+        address = proxies.client_address(
+            _ip(connection),
+            proxies.joined(headers.get_all("X-Forwarded-For")),
+            proxies.joined(headers.get_all("Forwarded")),
+            self._trusted,
+        )
+        if self._per_ip[address] >= self.settings.ws_max_per_ip:
             return _refuse(connection, 429, "too_many_sockets", "Too many sockets from this address.")
+        self._address[connection] = address
         return None
 
     # -- one socket --------------------------------------------------------------------------------
@@ -193,7 +207,7 @@ class Gateway:
         # (A stand-in request rather than None: websockets takes a missing request for "handshake pending".)
         conn.request, conn.response = _HANDSHAKE_DONE, None
         self._bound_kernel_buffer(conn)
-        client = Client(conn, _ip(conn))
+        client = Client(conn, self._address.pop(conn, "") or _ip(conn))
         self._clients.add(client)
         metrics.ws_open_sockets.inc()
         self._per_ip[client.ip] += 1
@@ -298,7 +312,7 @@ class Gateway:
         # Live first (into sub.buffer), then the snapshot: nothing can fall between the two.
         try:
             await self._attach(sub)
-            floor, head, rows = await self._replay.window(req)
+            floor, head, rows, now = await self._replay.window(req)
         except (*_DB_ERRORS, *self._broker.connection_errors):
             client.subs.pop(req.id, None)
             await self._detach(sub)
@@ -310,7 +324,7 @@ class Gateway:
         self._send_json(client, ack)
         if req.since is not None and (req.since < floor or len(rows) > self.settings.replay_max_events):
             self._send_json(client, {"type": "resync", "sub": req.id})
-        elif not await self._replay_to(sub, rows):
+        elif not await self._replay_to(sub, rows, now):
             return
         # From here to the end there is no await: the buffer cannot grow under our feet.
         sub.last_seq = max(sub.last_seq, head)
@@ -375,12 +389,12 @@ class Gateway:
                 },
             )
 
-    async def _replay_to(self, sub: Sub, rows: list[Any]) -> bool:
+    async def _replay_to(self, sub: Sub, rows: list[Any], now: replay.Now) -> bool:
         """Push a replay page by page as the socket drains; live events wait in sub.buffer meanwhile. False
         if the socket or the subscription went away (or stalled, and was closed with 4008) on the way."""
         client = sub.client
         for row in rows:
-            self._push(sub, self._replayed(row))
+            self._push(sub, now.apply(self._replayed(row)))
             if client.queued >= REPLAY_PAGE_BYTES and not await self._drained(client):
                 return False
             if client.closing or client.subs.get(sub.id) is not sub:
@@ -410,7 +424,9 @@ class Gateway:
     def _push(self, sub: Sub, ev: Event) -> None:
         if ev.seq > sub.last_seq and sub.matches(ev):
             sub.last_seq = ev.seq
-            self._send(sub.client, wire.frame(sub.id_json, ev, _tail(sub, ev)), batch=True)
+            tail = _tail(sub, ev)
+            if tail is not None:
+                self._send(sub.client, wire.frame(sub.id_json, tail), batch=True)
 
     async def _attach(self, sub: Sub) -> None:
         """Register the subscription and return once the broker has confirmed every channel it needs.
@@ -534,14 +550,15 @@ class Gateway:
         if not listeners:
             return
         limit = self.settings.ws_queue_bytes
-        # One frame per subscription id, not per socket; a fuzzed post's exact position (for its author,
-        # the area's officials and staff only) makes a second audience, keyed by tail too. Plain keys and
-        # no per-socket containers in the common case: this loop runs once per listener per event, and every
-        # object it makes brings the next garbage collection nearer (docs/bench-realtime.md).
+        # One frame per subscription id and view, not per socket: most events show every audience class the
+        # same (ev.uniform), and then the key is the id alone; otherwise (a fuzzed post's exact position, a
+        # withdrawal, a staff-only reason) each socket's class picks its view (warga.visibility). Plain keys
+        # and no per-socket containers in the common case: this loop runs once per listener per event, and
+        # every object it makes brings the next garbage collection nearer (docs/bench-realtime.md).
+        uniform = ev.uniform
         groups: dict[bytes, list[Client]] = {}
         audiences: dict[tuple[bytes, bytes], list[Client]] = {}
         slow: list[Client] = []
-        private = ev.exact_tail is not None
         for sub in listeners:
             if ev.seq <= sub.last_seq:
                 continue  # already sent (replay, a second channel, or a relay that republished)
@@ -554,24 +571,30 @@ class Gateway:
             sub.last_seq = ev.seq
             if client.closing:
                 continue  # (a socket websockets itself is closing is skipped at the write, _flush)
+            tail = uniform
+            if tail is None:
+                tail = _tail(sub, ev)
+                if tail is None:
+                    continue  # not for this viewer
             conn = client.conn
             backlog = conn.transport.get_write_buffer_size()
             if backlog > limit and self._too_slow(client, backlog):
                 if conn.protocol.state is OPEN:
                     slow.append(client)
                 continue
-            if private:
-                audiences.setdefault((sub.id_json, _tail(sub, ev)), []).append(client)
+            if uniform is None:
+                audiences.setdefault((sub.id_json, tail), []).append(client)
                 continue
             group = groups.get(sub.id_json)
             if group is None:
                 groups[sub.id_json] = [client]
             else:
                 group.append(client)
-        for sub_id, clients in groups.items():
-            self._queue_frame(clients, wire.ws_text_frame(wire.frame(sub_id, ev)))
+        if uniform is not None:
+            for sub_id, clients in groups.items():
+                self._queue_frame(clients, wire.ws_text_frame(wire.frame(sub_id, uniform)))
         for (sub_id, tail), clients in audiences.items():
-            self._queue_frame(clients, wire.ws_text_frame(wire.frame(sub_id, ev, tail)))
+            self._queue_frame(clients, wire.ws_text_frame(wire.frame(sub_id, tail)))
         metrics.ws_queue_drops.inc(len(slow))
         for client in slow:
             self._close_slow(client)
@@ -700,12 +723,13 @@ class Gateway:
                 try:
                     async with self._pool.acquire() as conn:
                         rows = await events_db.after(conn, cursor, 500)
+                        now = await replay.current(conn, rows)
                 except _DB_ERRORS as exc:
                     log.warning("catch-up cannot read events (%s); retrying", type(exc).__name__)
                     await asyncio.sleep(1)
                     continue
                 for row in rows:
-                    ev = wire.decode(wire.encode_row(row))
+                    ev = now.apply(self._replayed(row))
                     cursor = ev.seq
                     for name in channels.for_event(ev.lat, ev.lon, ev.area_ids):
                         self._deliver(name, ev)
@@ -772,9 +796,9 @@ def _frame_count(queued: bytes | list[bytes]) -> int:
     return 1 if isinstance(queued, bytes) else len(queued)
 
 
-def _tail(sub: Sub, ev: Event) -> bytes:
+def _tail(sub: Sub, ev: Event) -> bytes | None:
     user = sub.client.user
-    return ev.tail_for(user.id if user else None, user is not None and user.is_staff)
+    return ev.tail_for(user.id, user.role) if user is not None else ev.tail_for(None, None)
 
 
 def _suspended(row: Any) -> bool:

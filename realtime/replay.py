@@ -22,11 +22,47 @@ import asyncpg
 
 from db import events as events_db
 from realtime.protocol import Subscribe
+from realtime.wire import Event
 from warga.geo import bbox
 
 SHARED_MAX = 5000  # rows one shared read may return; past it, per-request queries (rare: a long absence)
 
-Window = tuple[int, int, list[Any]]  # (retention floor, head seq, replay rows in seq order)
+
+class Now:
+    """The state now of what some replayed events are about (one batched read): a replay or catch-up
+    serves each event as its viewer may see it at delivery (warga.visibility), not as it was at commit."""
+
+    __slots__ = ("comments", "posts")
+
+    def __init__(self, rows: list[Any]) -> None:
+        self.posts = {r["id"]: r for r in rows if r["kind"] == "post"}
+        self.comments = {r["id"]: r for r in rows if r["kind"] == "comment"}
+
+    def apply(self, ev: Event) -> Event:
+        if ev.post_id is None:
+            return ev
+        comment = self.comments.get(ev.comment_id) if ev.comment_id is not None else None
+        return ev.as_now(self.posts.get(ev.post_id), comment)
+
+
+async def current(conn: asyncpg.Connection, rows: list[Any]) -> Now:
+    post_ids = {row["post_id"] for row in rows if row["post_id"] is not None}
+    comment_ids = {c for c in map(_comment_id, rows) if c is not None}
+    if not post_ids:
+        return Now([])
+    return Now(await events_db.current_states(conn, sorted(post_ids), sorted(comment_ids)))
+
+
+def _comment_id(row: Any) -> int | None:
+    payload = row["payload"]
+    found = payload.get("comment_id")
+    if found is None and isinstance(payload.get("comment"), dict):  # written before feed.outbox
+        found = payload["comment"].get("id")
+    return found if isinstance(found, int) else None
+
+
+# (retention floor, head seq, replay rows in seq order, the state now of what they are about)
+Window = tuple[int, int, list[Any], Now]
 
 
 class Replayer:
@@ -73,7 +109,8 @@ class Replayer:
                         rows[id(r)] = _pick(shared, r, self._limit)
                     else:
                         rows[id(r)] = await _own(conn, r, self._limit)
-        return [(floor, head, rows.get(id(r), [])) for r in requests]
+            now = await current(conn, [row for picked in rows.values() for row in picked])
+        return [(floor, head, rows.get(id(r), []), now) for r in requests]
 
 
 def _pick(shared: list[Any], r: Subscribe, limit: int) -> list[Any]:

@@ -75,7 +75,6 @@ class Sub:
         "id_json",
         "last_seq",
         "request",
-        "sees_hidden",
     )
 
     def __init__(self, client: Client, request: Subscribe) -> None:
@@ -84,9 +83,6 @@ class Sub:
         self.id = request.id
         self.id_json = json.dumps(request.id).encode()
         self.categories = request.categories
-        # Only moderation subscriptions (staff only) see hidden posts; everyone else is told a post was
-        # hidden (so it can be removed) and never hears of it again while it stays hidden.
-        self.sees_hidden = request.kind == "moderation"
         self.last_seq = 0
         # Events that arrive while the subscription replays from PostgreSQL wait here; None once live.
         self.buffer: list[Event] | None = []
@@ -99,8 +95,8 @@ class Sub:
             self.channels = (channels.MODERATION,)
 
     def matches(self, ev: Event) -> bool:
-        if ev.hidden and not self.sees_hidden and ev.type != "post.hidden":
-            return False
+        """Where and what the subscription asked for; who may see the event is the view's business
+        (Event.tail_for)."""
         if self.categories is not None and ev.category not in self.categories:
             return False
         r = self.request

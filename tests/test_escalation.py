@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from db import events as events_db
+from tests.test_posts import view_of
 from db import status as status_db
 from tests.conftest import MakeUser
 from tests.officials_helpers import (
@@ -43,7 +44,12 @@ async def escalated_events(runtime: Runtime) -> list[dict[str, Any]]:
     async with runtime.pool.acquire() as conn:
         rows = await events_db.after(conn, 0, 10_000)
     return [
-        {"post": r["post_id"], "area_ids": list(r["area_ids"]), "lat": r["lat"], **r["payload"]["escalation"]}
+        {
+            "post": r["post_id"],
+            "area_ids": list(r["area_ids"]),
+            "lat": r["lat"],
+            **view_of(r["payload"], "staff")["escalation"],
+        }
         for r in rows
         if r["type"] == "post.escalated"
     ]

@@ -60,6 +60,9 @@ async def test_hidden_post_visibility_per_role(
     hidden_event, unhidden_event = [e for e in await events(runtime) if e["type"].startswith("post.")][1:]
     assert hidden_event["type"] == "post.hidden" and hidden_event["payload"]["reason"] == "spam"
     assert hidden_event["payload"]["post"]["hidden"] is True
+    # Everyone else who saw it is told it is gone, and no more: not its text, nor the moderator's reason.
+    public_hidden = [e for e in await events(runtime, "public") if e["type"] == "post.hidden"]
+    assert [e["payload"] for e in public_hidden] == [{"post": {"id": post["id"], "removed": True}}]
     assert unhidden_event["type"] == "post.unhidden" and unhidden_event["payload"]["post"]["hidden"] is False
     log = (await client.get("/api/moderation/log", headers=moderator.headers)).json()["items"]
     assert [(e["action"], e["target_type"], e["target_id"], e["reason"]) for e in log] == [
@@ -124,6 +127,11 @@ async def test_hidden_comments_leave_lists_and_counts(
     hidden_event = next(e for e in await events(runtime) if e["type"] == "comment.hidden")
     assert hidden_event["payload"]["comment"]["id"] == spam["id"]
     assert hidden_event["payload"]["comment"]["hidden"] is True
+    [public_hidden] = [e for e in await events(runtime, "public") if e["type"] == "comment.hidden"]
+    assert public_hidden["payload"] == {
+        "post": {"id": post["id"]},
+        "comment": {"id": spam["id"], "removed": True, "post_id": post["id"]},
+    }
 
 
 @pytest.mark.parametrize(

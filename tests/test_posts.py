@@ -56,10 +56,16 @@ async def counts(runtime: Runtime) -> dict[str, int]:
         }
 
 
-async def events(runtime: Runtime) -> list[dict[str, Any]]:
+async def events(runtime: Runtime, who: str = "staff") -> list[dict[str, Any]]:
+    """The outbox, each event's payload as `who` (an audience class of warga.visibility) is shown it."""
     async with runtime.pool.acquire() as conn:
         rows = await conn.fetch("SELECT id, type, post_id, lat, lon, payload FROM events ORDER BY id")
-    return [dict(r) for r in rows]
+    return [{**r, "payload": view_of(r["payload"], who)} for r in rows]
+
+
+def view_of(payload: dict[str, Any], who: str) -> dict[str, Any] | None:
+    index = payload["by"][who]
+    return None if index is None else payload["views"][index]
 
 
 async def test_create_json_post(client: httpx.AsyncClient, make_user: MakeUser, runtime: Runtime) -> None:
@@ -111,7 +117,10 @@ async def test_author_deletes_own_post(
         assert await conn.fetchval("SELECT deleted_at IS NOT NULL FROM posts WHERE id = $1", post["id"])
     created, deleted = await events(runtime)
     assert (created["type"], deleted["type"]) == ("post.created", "post.deleted")
-    assert deleted["payload"]["post"]["id"] == post["id"]
+    # Gone for everyone, staff too: ids only (warga.visibility).
+    for who in ("public", "author", "staff"):
+        [_, gone] = await events(runtime, who)
+        assert gone["payload"] == {"post": {"id": post["id"], "removed": True}}
 
 
 async def test_someone_elses_post_cannot_be_deleted(

@@ -280,7 +280,8 @@ async def test_moderation_and_area_subscriptions(rt: Runtime) -> None:
     elsewhere = await emit(rt.pool, "post.created", fake_post(*FAR), area_ids=(78, 7))
     assert [m["seq"] for m in await mod.events_until("m", elsewhere)] == [in_area, hidden, elsewhere]
     last = await emit(rt.pool, "post.created", fake_post(*FAR), area_ids=(77,))
-    assert [m["seq"] for m in await admin.events_until("a", last)] == [in_area, last]
+    # The admin sees the hidden post's update as REST shows staff a hidden post (warga.visibility).
+    assert [m["seq"] for m in await admin.events_until("a", last)] == [in_area, hidden, last]
     await admin.close()
     await mod.close()
 
@@ -356,11 +357,16 @@ async def test_end_to_end_over_the_http_api(rt: Runtime) -> None:
         r = await http.post(f"/api/posts/{post['id']}/hide", json={"reason": "spam"}, headers=mod)
         assert r.status_code == 200
         hidden = await c.recv()
-        assert hidden["event"] == "post.hidden" and hidden["post"]["hidden"] is True
+        # Ids only to non-staff: never the text, the photos or the moderator's reason.
+        assert hidden["event"] == "post.hidden" and hidden["post"] == {"id": post["id"], "removed": True}
+        assert "reason" not in hidden
         assert created["seq"] < voted["seq"] < commented["seq"] < hidden["seq"]
         # /api/config tells clients where the socket is.
         config = (await http.get("/api/config")).json()
-        assert config["ws_url"] == f"ws://testserver:{rt.settings.effective_ws_port}/ws"
+        assert config["ws_url"] == f"ws://127.0.0.1:{rt.settings.effective_ws_port}/ws"
+        # Never from the Host header, which a client can forge and a cache could keep.
+        forged = await http.get("/api/config", headers={"Host": "evil.example"})
+        assert forged.json()["ws_url"] == config["ws_url"]
     await c.close()
 
 

@@ -66,11 +66,11 @@ async def test_concurrent_requests_share_one_read_and_get_what_their_own_query_g
     replayer = Replayer(runtime.pool, max_events=7)  # small, so some replays hit the resync limit (8 rows)
     windows = await asyncio.gather(*(replayer.window(r) for r in requests))
     assert replayer.reads == 1  # sixty subscriptions, one transaction
-    for r, (floor, head, rows) in zip(requests, windows, strict=True):
+    for r, (floor, head, rows, _) in zip(requests, windows, strict=True):
         assert head == seqs[-1] and floor == 0
         assert [row["id"] for row in rows] == await _own_query(runtime, r, 8), r
-    assert any(len(rows) == 8 for _, _, rows in windows)  # the limit was exercised
-    assert any(0 < len(rows) < 8 for _, _, rows in windows)
+    assert any(len(rows) == 8 for _, _, rows, _ in windows)  # the limit was exercised
+    assert any(0 < len(rows) < 8 for _, _, rows, _ in windows)
 
 
 async def test_requests_arriving_during_a_read_share_the_next_one(runtime: Runtime) -> None:
@@ -82,5 +82,5 @@ async def test_requests_arriving_during_a_read_share_the_next_one(runtime: Runti
     results = await asyncio.gather(*(replayer.window(r) for r in later))
     assert [row["id"] for row in (await first)[2]] == seqs[1:]
     assert replayer.reads == 2
-    for r, (_, _, rows) in zip(later, results, strict=True):
+    for r, (_, _, rows, _) in zip(later, results, strict=True):
         assert [row["id"] for row in rows] == [s for s in seqs if s > (r.since or 0)]

@@ -24,11 +24,10 @@ from typing import Any
 
 import asyncpg
 
-from db import events as events_db
-from db import posts as posts_db
 from db import status as status_db
 from feed.officials import area_chain_ids
-from feed.serialize import iso, post_json
+from feed.outbox import emit
+from feed.serialize import iso
 from feed.status import step_json
 from realtime.channels import agency_key
 
@@ -129,16 +128,11 @@ async def _emit(
     detail: dict[str, Any],
     late: Any,
 ) -> None:
-    row = await posts_db.get(conn, post_id)
     step = await status_db.step(conn, step_id)
-    assert row is not None and step is not None
+    assert step is not None
     escalation = {**detail, "overdue_s": int(late.total_seconds())}
-    payload = {
-        "post": post_json(row, runtime.storage),
-        "escalation": escalation,
-        "step": step_json(step, runtime.storage),
-    }
-    await events_db.append(conn, "post.escalated", payload, post_id=post_id, area_ids=areas)
+    extra = {"escalation": escalation, "step": step_json(step, runtime.storage)}
+    await emit(conn, runtime.storage, "post.escalated", post_id, extra, areas=areas)
 
 
 class Sweeper:
