@@ -57,6 +57,8 @@ def routes() -> list[BaseRoute]:
         Route("/api/auth/register", accounts.register, methods=["POST"]),
         Route("/api/auth/login", accounts.login, methods=["POST"]),
         Route("/api/auth/logout", accounts.logout, methods=["POST"]),
+        Route("/api/auth/logout-everywhere", accounts.logout_everywhere, methods=["POST"]),
+        Route("/api/me/password", accounts.change_password, methods=["PUT"]),
         Route("/api/me", accounts.me),
         Route("/api/posts", posts.create, methods=["POST"]),
         Route("/api/photos/locate", posts.locate_photo, methods=["POST"]),

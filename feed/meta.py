@@ -12,15 +12,9 @@ from feed.categories import as_json
 
 
 def public_base(settings: Any) -> str:
-    """Where clients reach this server, ending in "/": WARGA_PUBLIC_URL, else the address `warga serve`
-    listens on. Never the request's Host header, which any client can forge (an Open311 answer or a
-    discovery document a cache keeps would then point every reader at the forger's host)."""
-    if settings.public_url:
-        return settings.public_url.rstrip("/") + "/"
-    host = settings.host
-    if ":" in host and not host.startswith("["):  # an IPv6 literal
-        host = f"[{host}]"
-    return f"http://{host}:{settings.port}/"
+    """Where clients reach this server, ending in "/" (Settings.public_base: never the Host header)."""
+    base: str = settings.public_base
+    return base
 
 
 def absolute(settings: Any, url: str) -> str:

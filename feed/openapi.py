@@ -553,8 +553,13 @@ PATHS["/api/photos/locate"] = {
 }
 PATHS["/metrics"] = {
     "get": _op(
-        "Prometheus metrics (text exposition format)",
-        {"200": {"description": "metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}},
+        "Prometheus metrics (text exposition format); needs Authorization: Bearer <WARGA_METRICS_TOKEN>, "
+        "404 when no token is configured",
+        {
+            "200": {"description": "metrics", "content": {"text/plain": {"schema": {"type": "string"}}}},
+            **_errors(401, 404),
+        },
+        auth="required",
         tag="meta",
     )
 }

@@ -85,6 +85,8 @@ def parse(raw: str | bytes) -> Message:
         data = json.loads(raw, parse_constant=_reject_constant)
     except ValueError as exc:
         raise ProtocolError("bad_json", f"Malformed JSON: {exc}") from None
+    except RecursionError:  # JSON nested thousands deep (a 64 KiB frame holds 32,000 levels)
+        raise ProtocolError("bad_json", "Malformed JSON: nested too deep.") from None
     if not isinstance(data, dict):
         raise ProtocolError("bad_json", "A message is a JSON object.")
     kind = data.get("type")

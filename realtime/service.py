@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -47,14 +48,22 @@ class Realtime:
         await self.broker.close()
 
     def ws_url(self, request: Any) -> str:
-        """Where clients open the socket: configured, or this request's host on the websocket port."""
-        if self.settings.ws_public_url:
-            return self.settings.ws_public_url
-        host = request.url.hostname or self.settings.host
+        """Where clients open the socket: WARGA_WS_PUBLIC_URL, else WARGA_PUBLIC_URL's host (or the
+        listener's) on the websocket port — never the request's Host header, which any client can forge
+        and a cache could keep. Only a server listening on every interface with no public URL set has no
+        name of its own to give (a LAN trial): it answers with the host the client used, and `warga serve`
+        warns about it at start."""
+        s = self.settings
+        if s.ws_public_url:
+            return s.ws_public_url
+        if s.listens_everywhere and not s.public_url:
+            host, secure = request.url.hostname or s.host, request.url.scheme == "https"
+        else:
+            base = urlsplit(s.public_base)
+            host, secure = base.hostname or s.host, base.scheme == "https"
         if ":" in host:
             host = f"[{host}]"
-        scheme = "wss" if request.url.scheme in {"https", "wss"} else "ws"
-        return f"{scheme}://{host}:{self.settings.effective_ws_port}/ws"
+        return f"{'wss' if secure else 'ws'}://{host}:{s.effective_ws_port}/ws"
 
     def describe(self) -> str:
         parts = [f"broker {self.broker_name}"]

@@ -35,8 +35,14 @@ class WsClient:
         self.ws = ws
 
     @classmethod
-    async def open(cls, url: str, origin: str | None = None, **kwargs: Any) -> WsClient:
-        headers = {"Origin": origin} if origin else {}
+    async def open(
+        cls,
+        url: str,
+        origin: str | None = None,
+        additional_headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> WsClient:
+        headers = {**({"Origin": origin} if origin else {}), **(additional_headers or {})}
         ws = await connect(url, additional_headers=headers, open_timeout=WAIT_S, max_size=None, **kwargs)
         return cls(ws)
 

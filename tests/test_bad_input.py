@@ -520,3 +520,21 @@ def test_json_text_inside_a_request_is_read_like_a_body() -> None:
     for text in ("[" * 3000 + "]" * 3000, '{"a": ' + "[" * 33 + "]" * 33 + "}", "[NaN]", "9" * 2000):
         with pytest.raises(ValueError):
             json_value(text)
+
+
+async def test_a_multipart_attributes_field_nested_thousands_deep_is_a_422(
+    client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
+) -> None:
+    """The JSON inside a form field is read as a body is (feed.parse.json_value): never a RecursionError."""
+    user = await make_user()
+    before = await counts(runtime)
+    parts = {
+        "text": (None, "banjir"),
+        "category": (None, "flood"),
+        "lat": (None, "-6.2"),
+        "lon": (None, "106.8"),
+        "attributes": (None, "[" * 3000 + "]" * 3000),
+    }
+    r = await client.post("/api/posts", files=parts, headers=user.headers)
+    assert_error(r, 422, "invalid", "attributes")
+    assert await counts(runtime) == before

@@ -41,6 +41,7 @@ def _sub(**near: Any) -> dict[str, Any]:
     [
         ("{not json", "bad_json"),
         ("[1, 2]", "bad_json"),
+        ("[" * 30_000 + "]" * 30_000, "bad_json"),  # nested deeper than Python's recursion limit
         ('{"type": "subscribe", "id": "s", "near": {"lat": NaN, "lon": 106.8, "radius_m": 500}}', "bad_json"),
         ('{"type": "teleport"}', "unknown_type"),
         ("{}", "unknown_type"),
@@ -156,8 +157,33 @@ async def test_sockets_per_ip_are_capped(start_runtime: Any) -> None:
                 break
             except InvalidStatus:
                 await asyncio.sleep(0.02)
+        else:
+            pytest.fail("the freed slot never became usable")
         for c in clients:
             await c.close()
+
+
+async def test_the_per_address_cap_counts_the_forwarded_client_only_behind_a_trusted_proxy(
+    start_runtime: Any,
+) -> None:
+    async def open_as(runtime: Any, forwarded_for: str) -> WsClient:
+        return await WsClient.open(ws_url(runtime), additional_headers={"X-Forwarded-For": forwarded_for})
+
+    # Behind a trusted proxy (here: loopback), each forwarded client has its own cap...
+    async with start_runtime(ws_max_per_ip=1, trusted_proxies=("127.0.0.1",)) as runtime:
+        first, second = await open_as(runtime, "203.0.113.7"), await open_as(runtime, "203.0.113.8")
+        with pytest.raises(InvalidStatus) as refused:
+            await open_as(runtime, "198.51.100.1, 203.0.113.7")  # a hop the client wrote itself, ignored
+        assert refused.value.response.status_code == 429
+        for c in (first, second):
+            await c.close()
+    # ...and with none trusted (the default) the header is the client's own words: one cap for the peer.
+    async with start_runtime(ws_max_per_ip=1) as runtime:
+        first = await open_as(runtime, "203.0.113.7")
+        with pytest.raises(InvalidStatus) as refused:
+            await open_as(runtime, "203.0.113.8")
+        assert refused.value.response.status_code == 429
+        await first.close()
 
 
 async def test_sockets_per_user_are_capped(start_runtime: Any) -> None:

@@ -163,6 +163,13 @@ def _serve_command(parts: Parts) -> Callable[[Settings, argparse.Namespace], Awa
             proxies.parse_trusted(settings.trusted_proxies)
         except ValueError as exc:
             sys.exit(f"warga: WARGA_TRUSTED_PROXIES: {exc}")
+        if settings.listens_everywhere and not settings.public_url:
+            print(
+                "warga: listening on every interface with no WARGA_PUBLIC_URL: absolute URLs name "
+                f"{settings.public_base} and /api/config's socket follows the Host header; set "
+                "WARGA_PUBLIC_URL to this server's public address",
+                file=sys.stderr,
+            )
         async with Runtime(settings, parts) as runtime:
             if getattr(args, "demo", False):
                 from warga.demo import seed_if_empty

@@ -52,9 +52,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     ws_port: int = 0
-    ws_public_url: str = ""  # what /api/config advertises; empty = derived from the request host
-    # Base of every absolute URL the API emits (Open311 discovery and media_url), e.g. https://warga.example.org
-    # (a path is kept: https://example.org/warga). Empty = http://host:port, the listener; never the Host header.
+    ws_public_url: str = ""  # what /api/config advertises; empty = public_url's host on ws_port
+    # Base of every absolute URL the API emits (Open311 discovery and media_url, the socket's host), e.g.
+    # https://warga.example.org (a path is kept). Empty = http://host:port, the listener; never the Host
+    # header (see public_base).
     public_url: str = ""
     allowed_origins: tuple[str, ...] = ()  # empty = same host (any port) and localhost
     # Reverse proxies whose X-Forwarded-For / Forwarded are believed (addresses or CIDRs, warga/proxies.py);
@@ -141,6 +142,23 @@ class Settings:
     @property
     def effective_ws_port(self) -> int:
         return self.ws_port or self.port + 1
+
+    @property
+    def public_base(self) -> str:
+        """Where clients reach this server, ending in "/": WARGA_PUBLIC_URL, else the address `warga serve`
+        listens on. Never a request's Host header, which any client can forge (an Open311 answer, a
+        discovery document or /api/config that a cache keeps would then point every reader at the forger's
+        host)."""
+        if self.public_url:
+            return self.public_url.rstrip("/") + "/"
+        host = self.host
+        if ":" in host and not host.startswith("["):  # an IPv6 literal
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}/"
+
+    @property
+    def listens_everywhere(self) -> bool:
+        return self.host in ("0.0.0.0", "::", "")  # noqa: S104 (a comparison, not a bind)
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
