@@ -6,6 +6,7 @@ them the suite starts an embedded PostgreSQL (pgserver) and a redis-server binar
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -13,12 +14,14 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import uvicorn
 
 
 def free_port() -> int:
@@ -104,3 +107,23 @@ def redis_server() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@asynccontextmanager
+async def served_by_uvicorn(app: Any) -> AsyncIterator[str]:
+    """The app behind a real uvicorn on port 0, in this event loop (the Runtime's pool lives here), logging
+    as `warga serve` does (log_config=None: uvicorn's records reach the root logger, so caplog sees them)."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", log_config=None
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "uvicorn exited before it started"
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from db import events as events_db
-from tests.test_posts import view_of
 from db import status as status_db
 from tests.conftest import MakeUser
 from tests.officials_helpers import (
@@ -25,6 +24,7 @@ from tests.officials_helpers import (
     post_at,
     resolve,
 )
+from tests.test_posts import view_of
 from warga import escalation, sla
 from warga.runtime import Runtime
 

@@ -4,7 +4,6 @@ held and deleted reports never appear, sensitive ones only at their public (fuzz
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import io
 import json
@@ -15,13 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from db import export as export_db
 from feed import export
 from feed.errors import StreamBroken
 from tests.conftest import MakeUser
 from tests.officials_helpers import IN_L1, IN_L3, World, make_world, post_at
+from tests.services import served_by_uvicorn
 from warga.runtime import Runtime
 
 
@@ -191,26 +190,6 @@ async def test_export_memory_does_not_grow_with_the_rows(runtime: Runtime, world
     assert big_peak < big_size / 2, (big_peak, big_size)
 
 
-@contextlib.asynccontextmanager
-async def served(app: Any) -> AsyncIterator[str]:
-    """The app behind a real uvicorn on port 0, in this event loop (the Runtime's pool lives here), logging
-    as `warga serve` does (log_config=None: uvicorn's records reach the root logger, so caplog sees them)."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", log_config=None
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "uvicorn exited before it started"
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
 def _failing_after(rows: int, fail: bool = True) -> Any:
     """A stand-in for db.export.public_reports that yields `rows` rows, then fails as a lost database would
     (or ends, with `fail` false)."""
@@ -241,7 +220,7 @@ async def test_a_stream_failing_midway_never_ends_cleanly(
         await asgi_get(app, "/api/export", f"format={fmt}")
 
     caplog.clear()
-    async with served(app) as base, httpx.AsyncClient(base_url=base) as client:
+    async with served_by_uvicorn(app) as base, httpx.AsyncClient(base_url=base) as client:
         async with client.stream("GET", "/api/export", params={"format": fmt}) as r:
             assert r.status_code == 200 and r.headers.get("transfer-encoding") == "chunked"
             received = b""

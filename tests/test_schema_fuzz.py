@@ -16,7 +16,6 @@ import hypothesis
 import hypothesis.errors
 import pytest
 import schemathesis
-import uvicorn
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -27,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from feed.accounts import issue_token
 from tests.conftest import Account, MakeUser
+from tests.services import served_by_uvicorn
 from warga.runtime import Runtime
 
 # Bounded so the run stays near a minute on a CI runner; derandomized, so always the same cases.
@@ -46,18 +46,8 @@ CHECKS = [
 @pytest.fixture
 async def base_url(app: Any) -> AsyncIterator[str]:
     """The app served by uvicorn on port 0 in this event loop (where the Runtime's pool lives)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "uvicorn exited before it started"
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with served_by_uvicorn(app) as base:
+        yield base
 
 
 def _fuzz(base_url: str, headers_for: Callable[[str], dict[str, str]]) -> list[str]:
