@@ -8,8 +8,9 @@ views are stored once. The gateway picks a socket's view at delivery time (realt
 and, for replay and catch-up, drops the views of what its viewer may no longer see now.
 
 Withdrawals (a post hidden or deleted, a comment hidden) tell non-staff only ids, and only those who could
-see the item before; moderators' reasons and queue details reach staff alone. Staff-only types (flags, the
-queue, holds) carry no position or area, so only the moderation channel hears them.
+see the item before; moderators' reasons and queue details reach staff alone. An event that neither the
+public nor the officials may see anything of (staff-only types: flags, the queue, holds; anything about a
+held post) carries no position or area, so only the moderation channel hears it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from warga.visibility import (
     AUDIENCES,
     AUTHOR,
     OFFICIAL,
+    PUBLIC,
     STAFF,
     comment_visible,
     post_visible,
@@ -130,7 +132,11 @@ async def emit(
         "comment_id": comment_id,
         "withdraws": kind.withdraws is not None,
     }
-    located = kind.located and not kind.staff_only
+    # Published on the map cells and the areas only if the public or the officials may see something of
+    # it; otherwise (a staff-only type, anything about a held post) on the moderation channel alone: a held
+    # post's story never travels on a public channel, not even as ids (its author reads it over REST).
+    routed = by[PUBLIC] is not None or by[OFFICIAL] is not None
+    located = routed and kind.located
     await events_db.append(
         conn,
         name,
@@ -138,7 +144,7 @@ async def emit(
         post_id=post_id,
         lat=row["pub_lat"] if located else None,
         lon=row["pub_lon"] if located else None,
-        area_ids=() if kind.staff_only else list(areas),
+        area_ids=list(areas) if routed else (),
     )
     return body
 
