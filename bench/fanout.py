@@ -50,8 +50,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINES = ROOT / "bench" / "baselines"
 sys.path.insert(0, str(ROOT))
 
+from kernel.geo import distance_m  # noqa: E402
 from tests import services  # noqa: E402 - after the path fix above
-from warga.geo import distance_m  # noqa: E402
 
 JAKARTA = (-6.30, -6.10, 106.72, 106.95)
 MODES = ("websockets", "broadcaster", "warga")

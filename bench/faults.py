@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.cluster import Cluster  # noqa: E402 - after the path fix above
-from warga.geo import distance_m  # noqa: E402
+from kernel.geo import distance_m  # noqa: E402
 
 MONAS = (-6.1754, 106.8272)
 BOX_DEG = 0.045  # posts and subscribers within ±5 km of Monas

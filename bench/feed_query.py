@@ -36,10 +36,10 @@ from db.migrate import migrate
 from db.pool import connect
 from feed import nearby
 from feed.app import build_app
+from kernel import geo
+from kernel.settings import Secret, Settings
 from tests import services
-from warga import geo
 from warga.runtime import Parts, Runtime
-from warga.settings import Secret, Settings
 
 # httpx's in-process transport tries `import sniffio` on every request (to detect trio); when it is not
 # installed, each failed import scans sys.path on disk (~0.3 ms here). That is the test client's cost, not

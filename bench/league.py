@@ -5,7 +5,7 @@
 Creates a throwaway database (on DATABASE_URL's server, else an embedded pgserver), imports a generated grid
 of areas over Jakarta (3 kota > 15 kecamatan > 300 kelurahan, each with a population) through the real
 GeoJSON import, then:
-  1. routing: `warga.areas.deepest_area_for` (H3 cell index + exact point-in-polygon, what every new post
+  1. routing: `feed.boundaries.deepest_area_for` (H3 cell index + exact point-in-polygon, what every new post
      runs) for --route-sample random points on one connection, checked against the grid arithmetic;
   2. seeding: --posts posts spread over the last 365 days, bulk-loaded with COPY with their area and status,
      and their histories (post_assignments: one clock per hand-off; ~6 % forwarded once, ~3 % reopened;
@@ -41,11 +41,12 @@ from db import league as league_db
 from db import users as users_db
 from db.migrate import migrate
 from db.pool import connect
+from feed import boundaries, sla
 from feed.app import build_app
+from kernel import geo
+from kernel.settings import Secret, Settings
 from tests import services
-from warga import areas, geo, sla
 from warga.runtime import Parts, Runtime
-from warga.settings import Secret, Settings
 
 sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]  # see bench/feed_query.py
 
@@ -275,7 +276,7 @@ async def bench_database() -> AsyncIterator[str]:
 
 async def setup_areas(conn: Any, rng: random.Random) -> dict[tuple[int, int], int]:
     t0 = time.perf_counter()
-    result = await areas.import_areas(conn, grid_areas(rng))
+    result = await boundaries.import_areas(conn, grid_areas(rng))
     print(
         f"imported {result.created} areas, {result.cells} index cells in {time.perf_counter() - t0:.1f} s",
         file=sys.stderr,
@@ -293,9 +294,9 @@ async def measure_routing(
 ) -> float:
     points = [inner_point(rng) for _ in range(samples)]
     for lat, lon in points[:200]:  # warm the geometry cache as a running server's would be
-        await areas.deepest_area_for(conn, lat, lon)
+        await boundaries.deepest_area_for(conn, lat, lon)
     t0 = time.perf_counter()
-    got = [await areas.deepest_area_for(conn, lat, lon) for lat, lon in points]
+    got = [await boundaries.deepest_area_for(conn, lat, lon) for lat, lon in points]
     elapsed = time.perf_counter() - t0
     wrong = sum(1 for (lat, lon), a in zip(points, got, strict=True) if a != kelurahan[grid_cell(lat, lon)])
     assert wrong == 0, f"{wrong} points routed to the wrong kelurahan"

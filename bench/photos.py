@@ -21,9 +21,9 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageChops, ImageStat
 
+from kernel.settings import Settings
 from media.demo_photos import demo_photo
 from media.processor import PhotoProcessor
-from warga.settings import Settings
 
 DISPLAY = 1280
 QUALITY = 80  # the display variant's JPEG quality (media.photo.Limits.display_quality)

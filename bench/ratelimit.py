@@ -29,9 +29,9 @@ from db import users as users_db
 from feed.accounts import issue_token
 from feed.app import build_app
 from feed.ratelimit import Limits, MemoryStore, RedisStore, parse_rules
+from kernel.settings import Secret, Settings
 from tests import services
 from warga.runtime import Parts, Runtime
-from warga.settings import Secret, Settings
 
 sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]  # see bench/feed_query.py
 

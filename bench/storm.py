@@ -54,8 +54,8 @@ sys.path.insert(0, str(ROOT))
 
 from fanout import JAKARTA, PY, database, raise_nofile, stop_on_sigterm, wait_http, wait_port  # noqa: E402
 
+from kernel.geo import distance_m  # noqa: E402
 from tests import services  # noqa: E402
-from warga.geo import distance_m  # noqa: E402
 
 WARGA = [PY, "-c", "from warga.cli import main; main()"]
 RADIUS_M = 1000.0

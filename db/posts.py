@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from warga.geo import EARTH_RADIUS_M
+from kernel.geo import EARTH_RADIUS_M
 
 # ISO 8601 UTC text, formatted by PostgreSQL: for a feed page that is measurably cheaper than decoding
 # timestamps and formatting them again in Python (see docs/bench-feed.md).
@@ -116,7 +116,7 @@ async def max_id(conn: asyncpg.Connection) -> int:
 
 
 # --- The nearby feed -------------------------------------------------------------------------------
-# Exact great-circle (haversine) distance from ($2, $3) to the public position, with warga.geo's Earth
+# Exact great-circle (haversine) distance from ($2, $3) to the public position, with kernel.geo's Earth
 # radius so SQL and Python agree on what "within the radius" means (a constant of ours, not user data).
 _DISTANCE = f"""(2 * {EARTH_RADIUS_M!r} * asin(least(1.0, sqrt(
         power(sin(radians(p.pub_lat - $2) / 2), 2)
@@ -173,7 +173,7 @@ async def nearby(
 ) -> list[asyncpg.Record]:
     """Posts within radius_m of (lat, lon) with above_id < id < below_id, newest first, at most `limit`.
 
-    `cells` must cover the disk at resolution `res` (warga.geo.cover); `box` is warga.geo.bbox. Each row
+    `cells` must cover the disk at resolution `res` (kernel.geo.cover); `box` is kernel.geo.bbox. Each row
     is a post (POST_COLUMNS) plus distance_m.
     """
     sql = FEED_QUERIES[("cell9" if res == 9 else "cell7", staff)]

@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from db import areas as areas_db
+from feed import boundaries
 from feed.errors import invalid, not_found
 from feed.parse import no_unknown, number_field, path_id
-from warga import areas
 
 
 def area_json(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -36,7 +36,7 @@ async def lookup(request: Request) -> JSONResponse:
         raise invalid(errors)
     assert lat is not None and lon is not None
     async with request.app.state.runtime.pool.acquire() as conn:
-        deepest = await areas.deepest_area_for(conn, lat, lon)
+        deepest = await boundaries.deepest_area_for(conn, lat, lon)
         chain = await areas_db.chain(conn, deepest) if deepest is not None else []
     return JSONResponse({"items": [area_json(row) for row in chain]})
 

@@ -58,10 +58,10 @@ class User:
 
 
 # NIST SP 800-63B: at least 8 characters, no composition rules, and not a commonly used password. The list
-# is the 10,000 most common (warga/data/common_passwords.txt says where it comes from), compared case- and
+# is the 10,000 most common (feed/data/common_passwords.txt says where it comes from), compared case- and
 # surrounding-space-insensitively, as the list is lowercased.
 MIN_PASSWORD, MAX_PASSWORD = 8, 256
-COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "warga" / "data" / "common_passwords.txt"
+COMMON_PASSWORDS = Path(__file__).resolve().parent / "data" / "common_passwords.txt"
 
 
 @functools.cache

@@ -29,7 +29,7 @@ from feed.errors import ApiError, invalid, not_found
 from feed.officials import may_act
 from feed.outbox import emit
 from feed.parse import no_unknown, path_id, read_json
-from warga import geo
+from kernel import geo
 
 MAX_SUGGESTIONS = 5
 

@@ -10,11 +10,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from warga import logs
+from kernel import logs
 
 log = logging.getLogger("warga.http")
 # Starlette hands every unhandled exception to unexpected_handler and then re-raises it to the server, whose
-# logger would print the same traceback again, unbounded: drop that second record (warga.logs).
+# logger would print the same traceback again, unbounded: drop that second record (kernel.logs).
 logs.drop_relogged("uvicorn.error")
 
 _HTTP_CODES = {
@@ -90,7 +90,7 @@ class StreamBroken(Exception):
     """A streaming response failed after its status was sent. Raised, after logging the cause once, so the
     server drops the connection without the terminating chunk: a client sees a truncated body as an error
     (httpx: RemoteProtocolError, curl: exit 18), never as a complete answer. Its cause is what was logged,
-    so it is itself never logged (warga.logs.already_logged)."""
+    so it is itself never logged (kernel.logs.already_logged)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -98,7 +98,7 @@ class StreamBroken(Exception):
 
 
 def log_unhandled(exc: BaseException, what: str) -> None:
-    """One bounded record per exception, however often it is re-raised (warga.logs)."""
+    """One bounded record per exception, however often it is re-raised (kernel.logs)."""
     if logs.already_logged(exc):
         return
     try:

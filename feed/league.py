@@ -15,10 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from db import league as league_db
+from feed.boundaries import LEVELS
 from feed.errors import invalid
 from feed.officials import area_or_404
 from feed.parse import no_unknown, path_id
-from warga.areas import LEVELS
 
 COLUMNS = (
     "rank",

@@ -1,6 +1,6 @@
 """GET /api/feed: the newest visible posts within a radius of a point, paged by an opaque cursor.
 
-Finding them: H3 cells covering the disk narrow the scan to a btree range per cell (warga.geo.cover), the
+Finding them: H3 cells covering the disk narrow the scan to a btree range per cell (kernel.geo.cover), the
 exact great-circle distance decides. Newest-first over many cells would still read every post in them, so
 the search starts with only the most recent WINDOW ids and widens the id window until the page is full
 (see docs/bench-feed.md for the measurement that chose this).
@@ -25,7 +25,7 @@ from feed.categories import CATEGORIES
 from feed.errors import invalid
 from feed.parse import int_param, no_unknown, number_field
 from feed.serialize import decode_cursor, encode_cursor, post_json
-from warga import geo
+from kernel import geo
 
 DEFAULT_RADIUS_M, MAX_RADIUS_M = 2000, 10_000
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100

@@ -1,5 +1,5 @@
 """Per-request bookkeeping: the client's address (X-Forwarded-For / Forwarded believed from trusted proxies
-only, warga/proxies.py), a request id (accepted from X-Request-ID or made), an access log line, and
+only, kernel/proxies.py), a request id (accepted from X-Request-ID or made), an access log line, and
 Prometheus latency by route template (never by raw path: ids would explode the label set)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from feed.errors import ApiError
-from warga import logs, metrics, proxies
+from kernel import logs, metrics, proxies
 
 access_log = logging.getLogger("warga.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")

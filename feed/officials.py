@@ -16,13 +16,12 @@ from db import agencies as agencies_db
 from db import areas as areas_db
 from db import officials as officials_db
 from db import status as status_db
-from feed import privacy
+from feed import boundaries, privacy, sla
 from feed.areas import area_json
 from feed.auth import User, require_role
 from feed.errors import invalid, not_found
 from feed.parse import int_param, no_unknown
 from feed.serialize import iso, post_json
-from warga import areas, sla
 
 STATUSES = ("open", "acknowledged", "in_progress", "resolved", "rejected", "forwarded", "reopened")
 
@@ -62,7 +61,7 @@ async def route_new_post(
 ) -> int | None:
     """In the creating transaction: the deepest area containing the EXACT position owns the post and its
     clock starts. Outside every area: area_id stays NULL and the post waits in the admins' queue."""
-    area_id = await areas.deepest_area_for(conn, lat, lon)
+    area_id = await boundaries.deepest_area_for(conn, lat, lon)
     if area_id is not None:
         await status_db.set_area(conn, post_id, area_id)
         await start_clock(conn, settings, post_id, area_id, category, now)

@@ -24,14 +24,13 @@ from starlette.responses import Response
 from db import apikeys as apikeys_db
 from db import open311 as open311_db
 from db import users as users_db
-from feed import idempotency, posts
+from feed import geocode, idempotency, posts
 from feed.auth import User, hash_password
 from feed.categories import ATTRIBUTES, CATEGORIES, BadAttribute, attribute_json, check_attributes
 from feed.errors import ApiError
 from feed.meta import absolute, public_base
 from feed.open311_xml import FORMATS, render
 from feed.parse import BadMoment, decimal_int, moment
-from warga import geocode
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 WINDOW = timedelta(days=90)  # the spec's default and largest date range
@@ -250,7 +249,7 @@ def validate_request(data: dict[str, Any]) -> posts.NewPost:
 
 
 async def locate(runtime: Any, new: posts.NewPost) -> posts.NewPost:
-    """A request with only address_string is placed inside the area the address names (warga.geocode)."""
+    """A request with only address_string is placed inside the area the address names (feed.geocode)."""
     if not math.isnan(new.lat):
         return new
     assert new.address is not None

@@ -1,7 +1,7 @@
 """The one outbox emitter. Every event any handler writes goes through emit() here, and every event type is
 declared in REGISTRY with the audiences that may receive it; emit() refuses a name that is not declared.
 
-An event stores one view per audience class (warga.visibility), built from the same serializers and the same
+An event stores one view per audience class (kernel.visibility), built from the same serializers and the same
 rule as the REST API, as of the writing transaction: the public, the post's author, the officials who own it
 and staff each get what `GET /api/posts/{id}` (or the comment list) would show them, or nothing. Identical
 views are stored once. The gateway picks a socket's view at delivery time (realtime.wire, realtime.gateway)
@@ -29,8 +29,7 @@ from db import officials as officials_db
 from db import posts as posts_db
 from feed.privacy import is_fuzzed
 from feed.serialize import comment_json, post_json
-from realtime.channels import agency_key
-from warga.visibility import (
+from kernel.visibility import (
     AUDIENCES,
     AUTHOR,
     OFFICIAL,
@@ -40,6 +39,7 @@ from warga.visibility import (
     post_visible,
     tombstone,
 )
+from realtime.channels import agency_key
 
 ALL = frozenset(AUDIENCES)
 STAFF_ONLY = frozenset({STAFF})

@@ -27,9 +27,9 @@ from feed.officials import route_new_post
 from feed.outbox import emit
 from feed.parse import json_value, no_unknown, number_field, path_id, read_json, text_field
 from feed.serialize import post_json
+from kernel import geo, visibility
 from media import store
 from media.errors import PhotoRejected
-from warga import geo, visibility
 
 MAX_TEXT = 2000
 MAX_PHOTOS = 4
@@ -45,7 +45,7 @@ class NewPost:
     lon: float
     attributes: dict[str, Any] = field(default_factory=dict)  # checked (feed.categories.check_attributes)
     address: str | None = None  # as typed (Open311 address_string)
-    position_approximate: bool = False  # placed from the address (warga.geocode), not measured
+    position_approximate: bool = False  # placed from the address (feed.geocode), not measured
 
 
 def public_position(
@@ -71,7 +71,7 @@ def public_position(
 
 def visible_to(row: Any, user: User | None) -> bool:
     """Whether a post (a row with author_id, deleted_at, hidden_at, held_at) exists for `user`: the one
-    rule (warga.visibility) that events and the websocket follow too."""
+    rule (kernel.visibility) that events and the websocket follow too."""
     who = visibility.audience(user.id, user.role, row["author_id"]) if user is not None else visibility.PUBLIC
     return visibility.post_visible(row, who)
 

@@ -26,7 +26,7 @@ from db import agencies as agencies_db
 from db import officials as officials_db
 from db import secrets as secrets_db
 from feed.auth import User
-from warga.geo import EARTH_RADIUS_M
+from kernel.geo import EARTH_RADIUS_M
 
 _KEYS: dict[str, bytes] = {}  # dsn -> secret: read once per process
 

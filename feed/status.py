@@ -30,8 +30,8 @@ from feed.outbox import emit
 from feed.parse import no_unknown, number_field, path_id, read_json, text_field
 from feed.posts import _process_photo, _read_multipart, visible_to
 from feed.serialize import iso, photo_json, post_json
+from kernel import geo
 from realtime.channels import agency_key
-from warga import geo
 
 SETTABLE = ("acknowledged", "in_progress", "resolved", "rejected", "forwarded")
 _FROM_START = frozenset(SETTABLE)

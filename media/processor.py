@@ -19,10 +19,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from kernel import metrics
 from media import pipeline
 from media.errors import PhotoRejected
 from media.photo import Limits, ProcessedPhoto, Variant
-from warga import metrics
 
 __all__ = ["PhotoProcessor", "PhotoRejected", "ProcessedPhoto", "Variant"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 
-from warga.settings import Settings
+from kernel.settings import Settings
 
 Handler = Callable[[str, bytes], None]
 GapHandler = Callable[[], None]

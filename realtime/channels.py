@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-from warga import geo
+from kernel import geo
 
 CONTROL = "control"  # session revocations and role changes, to every gateway
 MODERATION = "moderation"

@@ -38,14 +38,14 @@ from db import events as events_db
 from db import officials as officials_db
 from db import users as users_db
 from feed.auth import token_digest
+from kernel import metrics, proxies
+from kernel.settings import Settings
 from realtime import channels, origins, protocol, replay, wire
 from realtime.broker import Broker
 from realtime.protocol import ProtocolError
 from realtime.replay import Replayer
 from realtime.session import Client, Sub, User
 from realtime.wire import Event
-from warga import metrics, proxies
-from warga.settings import Settings
 
 log = logging.getLogger("warga.realtime.gateway")
 
@@ -106,7 +106,7 @@ class Gateway:
         self._broker_sync: asyncio.Task[None] | None = None
         self._clients: set[Client] = set()
         # The client's address as the per-address cap counts it: behind WARGA_TRUSTED_PROXIES, the
-        # address they forwarded (warga.proxies), found at the handshake and kept until the socket's
+        # address they forwarded (kernel.proxies), found at the handshake and kept until the socket's
         # handler takes it.
         self._trusted = proxies.parse_trusted(settings.trusted_proxies)
         self._address: weakref.WeakKeyDictionary[ServerConnection, str] = weakref.WeakKeyDictionary()
@@ -552,7 +552,7 @@ class Gateway:
         limit = self.settings.ws_queue_bytes
         # One frame per subscription id and view, not per socket: most events show every audience class the
         # same (ev.uniform), and then the key is the id alone; otherwise (a fuzzed post's exact position, a
-        # withdrawal, a staff-only reason) each socket's class picks its view (warga.visibility). Plain keys
+        # withdrawal, a staff-only reason) each socket's class picks its view (kernel.visibility). Plain keys
         # and no per-socket containers in the common case: this loop runs once per listener per event, and
         # every object it makes brings the next garbage collection nearer (docs/bench-realtime.md).
         uniform = ev.uniform

@@ -23,8 +23,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from kernel import metrics
 from realtime.broker import Broker
-from warga import metrics
 
 log = logging.getLogger("warga.realtime.redis")
 

@@ -21,9 +21,9 @@ import asyncpg
 
 from db import events as events_db
 from db.pool import connect
+from kernel import metrics
 from realtime import channels, wire
 from realtime.broker import Broker
-from warga import metrics
 
 log = logging.getLogger("warga.realtime.relay")
 

@@ -21,16 +21,16 @@ from typing import Any
 import asyncpg
 
 from db import events as events_db
+from kernel.geo import bbox
 from realtime.protocol import Subscribe
 from realtime.wire import Event
-from warga.geo import bbox
 
 SHARED_MAX = 5000  # rows one shared read may return; past it, per-request queries (rare: a long absence)
 
 
 class Now:
     """The state now of what some replayed events are about (one batched read): a replay or catch-up
-    serves each event as its viewer may see it at delivery (warga.visibility), not as it was at commit."""
+    serves each event as its viewer may see it at delivery (kernel.visibility), not as it was at commit."""
 
     __slots__ = ("comments", "posts")
 

@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from kernel.settings import Settings
 from realtime import channels
 from realtime.broker import make_broker
 from realtime.gateway import Gateway
 from realtime.relay import Relay
-from warga.settings import Settings
 
 
 class Realtime:

@@ -7,10 +7,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from kernel.geo import distance_m
 from realtime import channels
 from realtime.protocol import Subscribe
 from realtime.wire import Event
-from warga.geo import distance_m
 
 # A burst of 50 messages, then 20 a second: far above what a client needs, far below a flood.
 RATE_BURST, RATE_PER_S = 50.0, 20.0

@@ -2,7 +2,7 @@
 
 `{"seq":N,"type":…,"lat":…,"lon":…,"area_ids":[…],"category":…,"by":[0,0,1,1],"author":…,…}` then lines of
 `"seq":N,"event":…,"post":{…}}`, one per distinct view of the event (feed.outbox builds them, one per
-audience class of warga.visibility: public, author, official, staff; `by` maps each class to its line, -1 for
+audience class of kernel.visibility: public, author, official, staff; `by` maps each class to its line, -1 for
 none). The gateway parses only the header (decode once per process), picks a socket's line by its class and
 glues it, byte for byte, behind `{"type":"event","sub":<id>,` — so an event is encoded once by the relay,
 never once per socket. Replay from PostgreSQL goes through the same `encode`, so live and replayed frames
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from warga.visibility import AUDIENCES, STAFF, audience, comment_visible, post_visible
+from kernel.visibility import AUDIENCES, STAFF, audience, comment_visible, post_visible
 
 # The websocket protocol shows vote changes as post updates (the post JSON carries the new count).
 _CLIENT_NAMES = {"vote.changed": ("post.updated", "vote.changed")}
@@ -45,7 +45,7 @@ class Event:
     uniform: bytes | None = None
 
     def tail_for(self, user_id: int | None, role: str | None) -> bytes | None:
-        """This event as a viewer sees it (warga.visibility's class), or None: not for them."""
+        """This event as a viewer sees it (kernel.visibility's class), or None: not for them."""
         i = self.by[_SLOT[audience(user_id, role, self.author_id, self.officials)]]
         return None if i == _NONE else self.tails[i]
 

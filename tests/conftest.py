@@ -14,9 +14,9 @@ from db import users as users_db
 from feed import auth
 from feed.accounts import issue_token
 from feed.app import build_app
+from kernel.settings import Secret, Settings
 from tests import services
 from warga.runtime import Runtime
-from warga.settings import Secret, Settings
 
 # Tables emptied before each test; schema_migrations and relay_state keep their rows.
 TABLES = (

@@ -11,10 +11,10 @@ from typing import Any
 
 import httpx
 
+from feed import boundaries
 from feed.admin import assign
 from tests.conftest import Account, MakeUser
 from tests.photo_samples import phone_jpeg
-from warga import areas
 from warga.runtime import Runtime
 
 
@@ -75,7 +75,7 @@ class World:
 
 async def make_world(runtime: Runtime, make_user: MakeUser) -> World:
     async with runtime.pool.acquire() as conn:
-        await areas.import_areas(conn, AREAS)
+        await boundaries.import_areas(conn, AREAS)
         ids = {r["code"]: r["id"] for r in await conn.fetch("SELECT id, code FROM areas")}
     lurah, camat, other = [await make_user("citizen") for _ in range(3)]
     async with runtime.pool.acquire() as conn:

@@ -19,9 +19,9 @@ from db import events as events_db
 from db import users as users_db
 from feed.accounts import issue_token
 from feed.auth import hash_password
+from kernel.settings import Secret, Settings
 from tests import services
 from warga.runtime import Parts, Runtime
-from warga.settings import Secret, Settings
 
 # A guard against hangs, not a timing assertion: every awaited message normally arrives in milliseconds.
 WAIT_S = 20.0

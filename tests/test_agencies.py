@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from db import events as events_db
+from feed import escalation
 from tests.conftest import Account, MakeUser
 from tests.officials_helpers import (
     IN_L1,
@@ -30,7 +31,6 @@ from tests.officials_helpers import (
 )
 from tests.officials_helpers import resolve as resolve_post
 from tests.realtime_client import WsClient, ws_url
-from warga import escalation
 from warga.runtime import Runtime
 
 AGENCIES = [
@@ -467,13 +467,13 @@ async def test_cli_assigns_and_removes_agency_officials_live_through_redis(
     pg_admin_url: str, redis_url: str, tmp_path: Any
 ) -> None:
     """The CLI is another process: its removal reaches the serving process's gateway through Redis."""
+    from feed import boundaries
     from tests.officials_helpers import AREAS
     from tests.realtime_client import new_user, started_runtime
-    from warga import areas
 
     async with started_runtime(pg_admin_url, redis_url, tmp_path) as rt:
         async with rt.pool.acquire() as conn:
-            await areas.import_areas(conn, AREAS)
+            await boundaries.import_areas(conn, AREAS)
         user_id, token = await new_user(rt, "petugas1")
         assert user_id > 0
         env = {**os.environ, "REDIS_URL": redis_url, "WARGA_DATA_DIR": str(tmp_path)}

@@ -15,8 +15,9 @@ import pytest
 from starlette.routing import Route
 
 from feed import areas as areas_http
+from feed import boundaries
 from feed.app import build_app
-from warga import areas
+from warga.demo import demo_areas_path
 from warga.runtime import Runtime
 
 # --- Helpers ------------------------------------------------------------------------------------------------
@@ -57,9 +58,9 @@ TEST_AREAS = collection(
 )
 
 
-async def import_(runtime: Runtime, data: Any) -> areas.ImportResult:
+async def import_(runtime: Runtime, data: Any) -> boundaries.ImportResult:
     async with runtime.pool.acquire() as conn:
-        return await areas.import_areas(conn, data)
+        return await boundaries.import_areas(conn, data)
 
 
 async def ids_by_code(runtime: Runtime) -> dict[str, int]:
@@ -69,13 +70,13 @@ async def ids_by_code(runtime: Runtime) -> dict[str, int]:
 
 async def deepest(runtime: Runtime, lat: float, lon: float) -> int | None:
     async with runtime.pool.acquire() as conn:
-        return await areas.deepest_area_for(conn, lat, lon)
+        return await boundaries.deepest_area_for(conn, lat, lon)
 
 
-def brute_force(features: list[areas.Feature], lat: float, lon: float) -> list[areas.Feature]:
+def brute_force(features: list[boundaries.Feature], lat: float, lon: float) -> list[boundaries.Feature]:
     """Every area containing the point, deepest level first, straight from the polygons."""
     found = [f for f in features if f.geometry.contains(lat, lon)]
-    return sorted(found, key=lambda f: -areas.LEVELS[f.level])
+    return sorted(found, key=lambda f: -boundaries.LEVELS[f.level])
 
 
 @pytest.fixture
@@ -124,9 +125,9 @@ async def test_points_at_edges_and_holes_go_to_the_right_area(runtime: Runtime) 
 
     # The chain goes up the tree: D -> A -> P, C -> P.
     async with runtime.pool.acquire() as conn:
-        assert await areas.route(conn, -7.009, 110.0005) == [ids["D"], ids["A"], ids["P"]]
-        assert await areas.route(conn, -7.000, 110.005) == [ids["C"], ids["P"]]
-        assert await areas.route(conn, -7.0, 109.99) == []
+        assert await boundaries.route(conn, -7.009, 110.0005) == [ids["D"], ids["A"], ids["P"]]
+        assert await boundaries.route(conn, -7.000, 110.005) == [ids["C"], ids["P"]]
+        assert await boundaries.route(conn, -7.0, 109.99) == []
 
 
 async def test_every_lattice_point_matches_brute_force_and_siblings_tile(runtime: Runtime) -> None:
@@ -134,7 +135,7 @@ async def test_every_lattice_point_matches_brute_force_and_siblings_tile(runtime
     polygon, and inside P each point lies in exactly one of A, B, C (shared edges belong to one side)."""
     await import_(runtime, TEST_AREAS)
     ids = await ids_by_code(runtime)
-    features = areas.parse_collection(TEST_AREAS)
+    features = boundaries.parse_collection(TEST_AREAS)
     checked = on_edges = 0
     for i in range(-2, 47):
         for j in range(-2, 47):
@@ -161,8 +162,8 @@ async def test_multipolygon_parts_and_the_gap_between(runtime: Runtime) -> None:
 
 
 def test_cover_indexes_large_interiors_at_res_7() -> None:
-    big = areas.parse_geometry(polygon(box(110.0, -7.2, 110.2, -7.0)))
-    rows = areas.cover(big)
+    big = boundaries.parse_geometry(polygon(box(110.0, -7.2, 110.2, -7.0)))
+    rows = boundaries.cover(big)
     coarse = [c for c, interior in rows if h3.get_resolution(h3.int_to_str(c)) == 7]
     boundary = [c for c, interior in rows if not interior]
     assert coarse and boundary
@@ -172,13 +173,13 @@ def test_cover_indexes_large_interiors_at_res_7() -> None:
         h3.LatLngPoly([(lat, lon) for lon, lat in box(110.0, -7.2, 110.2, -7.0)]), 9
     )
     assert len(rows) < 0.75 * len(every_fine)
-    huge = areas.cover(areas.parse_geometry(polygon(box(110.0, -7.8, 110.8, -7.0))))  # 16x the area
+    huge = boundaries.cover(boundaries.parse_geometry(polygon(box(110.0, -7.8, 110.8, -7.0))))  # 16x the area
     assert len(huge) < 6 * len(rows)
     index = dict(rows)
     rng = random.Random(5)
     for _ in range(2000):
         lat, lon = rng.uniform(-7.25, -6.95), rng.uniform(109.95, 110.25)
-        hits = [(c, index[c]) for c in areas.lookup_cells(lat, lon) if c in index]
+        hits = [(c, index[c]) for c in boundaries.lookup_cells(lat, lon) if c in index]
         indexed = any(interior for _, interior in hits) or (bool(hits) and big.contains(lat, lon))
         assert indexed == big.contains(lat, lon), (lat, lon)
 
@@ -189,7 +190,7 @@ def test_cover_indexes_large_interiors_at_res_7() -> None:
 async def test_jakarta_demo_areas_route_real_places(
     runtime: Runtime, areas_client: httpx.AsyncClient
 ) -> None:
-    result = await import_(runtime, json.loads(areas.demo_areas_path().read_text(encoding="utf-8")))
+    result = await import_(runtime, json.loads(demo_areas_path().read_text(encoding="utf-8")))
     assert result.created == 153 and result.updated == 0
     r = await areas_client.get("/api/areas", params={"lat": -6.1754, "lon": 106.8272})  # Monas
     assert r.status_code == 200
@@ -213,10 +214,10 @@ async def test_jakarta_demo_areas_route_real_places(
 
 
 async def test_jakarta_index_matches_brute_force_at_random_points(runtime: Runtime) -> None:
-    data = json.loads(areas.demo_areas_path().read_text(encoding="utf-8"))
+    data = json.loads(demo_areas_path().read_text(encoding="utf-8"))
     await import_(runtime, data)
     ids = await ids_by_code(runtime)
-    features = areas.parse_collection(data)
+    features = boundaries.parse_collection(data)
     rng = random.Random(7)
     inside = 0
     for _ in range(400):
@@ -303,7 +304,7 @@ async def test_broken_polygons_are_refused_naming_the_feature(
     runtime: Runtime, label: str, geometry: Any, message: str
 ) -> None:
     data = collection(feature("Baik", "kota", GOOD, code="OK"), feature(label, "kota", geometry))
-    with pytest.raises(areas.AreaImportError) as caught:
+    with pytest.raises(boundaries.AreaImportError) as caught:
         await import_(runtime, data)
     assert len(caught.value.errors) == 1
     error = caught.value.errors[0]
@@ -339,7 +340,7 @@ async def test_broken_polygons_are_refused_naming_the_feature(
 async def test_bad_properties_and_parents_are_refused(
     runtime: Runtime, features: list[dict[str, Any]], message: str
 ) -> None:
-    with pytest.raises(areas.AreaImportError) as caught:
+    with pytest.raises(boundaries.AreaImportError) as caught:
         await import_(runtime, collection(*features))
     assert any(message in e and e.startswith("feature ") for e in caught.value.errors), caught.value.errors
     async with runtime.pool.acquire() as conn:
@@ -350,7 +351,7 @@ async def test_bad_properties_and_parents_are_refused(
     "data", [[], {"type": "Feature"}, {"type": "FeatureCollection", "features": []}, "x"]
 )
 async def test_not_a_feature_collection(runtime: Runtime, data: Any) -> None:
-    with pytest.raises(areas.AreaImportError):
+    with pytest.raises(boundaries.AreaImportError):
         await import_(runtime, data)
 
 
@@ -360,7 +361,7 @@ async def test_every_bad_feature_is_listed(runtime: Runtime) -> None:
         feature("Dua", "kota", GOOD),
         feature("Tiga", "desa-ish", GOOD),
     )
-    with pytest.raises(areas.AreaImportError) as caught:
+    with pytest.raises(boundaries.AreaImportError) as caught:
         await import_(runtime, data)
     assert [e.split(":")[0] for e in caught.value.errors] == ["feature 0 ('Satu')", "feature 2 ('Tiga')"]
 
@@ -416,7 +417,7 @@ async def test_parent_may_be_an_area_imported_before_by_name(runtime: Runtime) -
         collection(feature("Gambir", "kecamatan", polygon(box(0, 0, 0.01, 0.01)), parent="jakarta pusat")),
     )
     async with runtime.pool.acquire() as conn:
-        chain = await areas.route(conn, 0.005, 0.005)
+        chain = await boundaries.route(conn, 0.005, 0.005)
         names = [
             r["name"]
             for r in await conn.fetch("SELECT name FROM areas WHERE id = ANY($1) ORDER BY depth DESC", chain)
@@ -425,16 +426,16 @@ async def test_parent_may_be_an_area_imported_before_by_name(runtime: Runtime) -
 
 
 async def test_import_command(runtime: Runtime, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    await areas.import_command(runtime, areas.demo_areas_path())
+    await boundaries.import_command(runtime, demo_areas_path())
     assert "153 areas created" in capsys.readouterr().out
     broken = tmp_path / "broken.geojson"
     broken.write_text(
         json.dumps(collection(feature("Rusak", "kota", {"type": "Polygon", "coordinates": []})))
     )
     with pytest.raises(SystemExit) as caught:
-        await areas.import_command(runtime, broken)
+        await boundaries.import_command(runtime, broken)
     assert "feature 0 ('Rusak')" in str(caught.value.code) and "nothing was written" in str(caught.value.code)
     with pytest.raises(SystemExit, match="cannot read"):
-        await areas.import_command(runtime, tmp_path / "missing.geojson")
+        await boundaries.import_command(runtime, tmp_path / "missing.geojson")
     async with runtime.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM areas") == 153

@@ -20,10 +20,10 @@ from db import comments as comments_db
 from db import posts as posts_db
 from db import suspensions as suspensions_db
 from feed.officials import route_new_post
+from kernel import geo
 from tests.conftest import Account, MakeUser
 from tests.officials_helpers import IN_L1, IN_L3, make_world
 from tests.trust_helpers import authed, near, subscribe
-from warga import geo
 from warga.runtime import Runtime
 
 CALLERS = (

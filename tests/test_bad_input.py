@@ -460,8 +460,8 @@ async def test_an_unhandled_error_is_logged_once_and_bounded(
     """A 500 (a bug) behind a real uvicorn, as `warga serve` runs it: one record, not Starlette's and then
     uvicorn's, and a bounded one: a RecursionError's ~1000 frames and a 1 MB message are summarised."""
     from feed import meta
+    from kernel import logs
     from tests.services import served_by_uvicorn
-    from warga import logs
 
     def ping(n: int) -> None:
         pong(n + 1)
@@ -496,7 +496,7 @@ async def test_an_unhandled_error_is_logged_once_and_bounded(
 
 def test_the_json_formatter_bounds_any_traceback() -> None:
     """Whatever logs with exc_info (uvicorn, asyncio, a library) is bounded too."""
-    from warga import logs
+    from kernel import logs
 
     scope: dict[str, Any] = {}  # 200 distinct functions, f0 calling f1 … calling f199: nothing to fold
     exec("\n".join(f"def f{i}(): f{i + 1}()" for i in range(199)), scope)  # noqa: S102 -- test code

@@ -13,9 +13,9 @@ import pytest
 from starlette.routing import Route
 
 from feed.app import routes
+from kernel.settings import Secret, Settings
 from tests.conftest import PASSWORD, MakeUser
 from warga.runtime import Runtime
-from warga.settings import Secret, Settings
 
 TOKEN = "metrics-scrape-token-0123456789"
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 import httpx
 from PIL import Image
 
+from kernel.geo import distance_m
 from media.demo_photos import demo_photo
 from tests.conftest import MakeUser
 from warga import demo
-from warga.geo import distance_m
 from warga.runtime import Runtime
 
 MONAS = {"lat": -6.1754, "lon": 106.8272}

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import httpx
 
+from feed import escalation
+from kernel.geo import distance_m
 from tests.conftest import MakeUser
 from tests.officials_helpers import IN_L1, IN_L2, IN_L3, controlled_clock, make_world
 from tests.photo_samples import phone_jpeg
 from tests.trust_helpers import JAKARTA, authed, near, new_post, post, subscribe, until_post
-from warga import escalation
-from warga.geo import distance_m
 from warga.runtime import Runtime
 
 

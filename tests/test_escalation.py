@@ -12,6 +12,7 @@ import pytest
 
 from db import events as events_db
 from db import status as status_db
+from feed import escalation, sla
 from tests.conftest import MakeUser
 from tests.officials_helpers import (
     IN_HOLE,
@@ -25,7 +26,6 @@ from tests.officials_helpers import (
     resolve,
 )
 from tests.test_posts import view_of
-from warga import escalation, sla
 from warga.runtime import Runtime
 
 

@@ -11,9 +11,9 @@ import pytest
 
 from feed import nearby
 from feed.nearby import FeedQuery
+from kernel import geo
 from tests.conftest import MakeUser
 from tests.test_posts import JAKARTA, new_post, offset
-from warga import geo
 from warga.runtime import Runtime
 
 BEARINGS = (0, 45, 90, 135, 180, 225, 270, 315)

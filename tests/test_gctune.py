@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from warga import cli, gctune, metrics
-from warga.settings import Settings
+from kernel import metrics
+from kernel.settings import Settings
+from warga import cli, gctune
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
+from kernel import geo
 from realtime import channels
-from warga import geo
 
 
 @pytest.mark.parametrize("radius_m", [1.0, 50.0, 400.0, 1000.0, 1500.0, 2500.0, 10000.0])

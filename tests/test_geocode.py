@@ -1,4 +1,4 @@
-"""The address geocoder (warga/geocode.py): which area a typed address names (prefixes, accents, streets,
+"""The address geocoder (feed/geocode.py): which area a typed address names (prefixes, accents, streets,
 ambiguity), a point inside that area even when its centroid is not, and Open311 requests placed by
 address_string alone (approximate, said so) in both formats."""
 
@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
+from feed import geocode
+from feed.boundaries import parse_geometry
 from feed.open311 import APPROXIMATE
 from tests.conftest import MakeUser
 from tests.officials_helpers import HOLE, World, box, controlled_clock, make_world
 from tests.test_open311 import V2, form, xml
-from warga import geocode
-from warga.areas import parse_geometry
 from warga.runtime import Runtime
 
 

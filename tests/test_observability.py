@@ -24,12 +24,12 @@ from starlette.routing import Route
 
 from feed.app import build_app
 from feed.observability import Observability, metrics_endpoint
+from kernel import logs, metrics
+from kernel.settings import Secret, Settings
 from tests import services
 from tests.photo_samples import phone_jpeg
 from tests.realtime_client import MONAS, WsClient, emit, fake_post, started_runtime, ws_url
-from warga import logs, metrics
 from warga.runtime import warn_without_autovacuum
-from warga.settings import Secret, Settings
 
 # GET /metrics answers only this bearer token, and only when WARGA_METRICS_TOKEN is set (tests/
 # test_cache_and_metrics.py checks the refusals).

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from db import events as events_db
+from feed import escalation
 from tests.conftest import MakeUser
 from tests.officials_helpers import (
     IN_HOLE,
@@ -30,7 +31,6 @@ from tests.officials_helpers import (
     post_at,
 )
 from tests.realtime_client import WsClient, ws_url
-from warga import escalation
 from warga.runtime import Runtime
 
 

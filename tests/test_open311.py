@@ -532,7 +532,7 @@ def test_dates_without_an_offset_are_jakarta_time() -> None:
 
 def test_public_base_defaults_to_the_listener() -> None:
     from feed.meta import absolute, public_base
-    from warga.settings import Settings
+    from kernel.settings import Settings
 
     assert public_base(Settings(host="192.0.2.7", port=9000)) == "http://192.0.2.7:9000/"
     assert public_base(Settings(host="::1", port=80)) == "http://[::1]:80/"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from feed import outbox
-from warga.visibility import AUDIENCES, STAFF
+from kernel.visibility import AUDIENCES, STAFF
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("feed", "realtime", "media", "db", "warga")

@@ -22,6 +22,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms
 
+from kernel.settings import Secret, Settings
 from media import pipeline
 from media.errors import PhotoRejected
 from media.photo import Limits, ProcessedPhoto
@@ -30,7 +31,6 @@ from media.serving import MEDIA_HEADERS, media_headers
 from media.storage import FileStorage, Storage, make_storage
 from media.store import save_photo, variant_key
 from tests import photo_samples as samples
-from warga.settings import Secret, Settings
 
 UPRIGHT = [samples.TOP_LEFT, samples.TOP_RIGHT, samples.BOTTOM_LEFT, samples.BOTTOM_RIGHT]
 

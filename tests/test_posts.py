@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from kernel import geo
 from tests.conftest import Account, MakeUser
-from warga import geo
 from warga.runtime import Runtime
 
 JAKARTA = (-6.2088, 106.8456)  # Monas
@@ -57,7 +57,7 @@ async def counts(runtime: Runtime) -> dict[str, int]:
 
 
 async def events(runtime: Runtime, who: str = "staff") -> list[dict[str, Any]]:
-    """The outbox, each event's payload as `who` (an audience class of warga.visibility) is shown it."""
+    """The outbox, each event's payload as `who` (an audience class of kernel.visibility) is shown it."""
     async with runtime.pool.acquire() as conn:
         rows = await conn.fetch("SELECT id, type, post_id, lat, lon, payload FROM events ORDER BY id")
     return [{**r, "payload": view_of(r["payload"], who)} for r in rows]
@@ -117,7 +117,7 @@ async def test_author_deletes_own_post(
         assert await conn.fetchval("SELECT deleted_at IS NOT NULL FROM posts WHERE id = $1", post["id"])
     created, deleted = await events(runtime)
     assert (created["type"], deleted["type"]) == ("post.created", "post.deleted")
-    # Gone for everyone, staff too: ids only (warga.visibility).
+    # Gone for everyone, staff too: ids only (kernel.visibility).
     for who in ("public", "author", "staff"):
         [_, gone] = await events(runtime, who)
         assert gone["payload"] == {"post": {"id": post["id"], "removed": True}}

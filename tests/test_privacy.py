@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 
 from feed import privacy
+from kernel.geo import distance_m
 from tests.conftest import Account, MakeUser
 from tests.officials_helpers import IN_L1, make_world
 from tests.trust_helpers import authed, near, new_post, subscribe, until_post
-from warga.geo import distance_m
 from warga.runtime import Runtime
 
 

@@ -1,4 +1,4 @@
-"""warga/proxies.py: X-Forwarded-For and Forwarded believed only from trusted proxies, walked from the right;
+"""kernel/proxies.py: X-Forwarded-For and Forwarded believed only from trusted proxies, walked from the right;
 spoofing attempts land on the real address; malformed headers never raise. Then the HTTP side: the access log
 and the rate limiter see the resolved address."""
 
@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feed.app import build_app
-from warga import logs
-from warga.proxies import client_address, forwarded_for_values, parse_trusted, peer_is_trusted
+from kernel import logs
+from kernel.proxies import client_address, forwarded_for_values, parse_trusted, peer_is_trusted
+from kernel.settings import Settings
 from warga.runtime import Runtime
-from warga.settings import Settings
 
 NGINX = "10.0.0.5"
 TRUSTED = parse_trusted("10.0.0.0/24, 192.168.1.1, fd00::/8")

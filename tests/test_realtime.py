@@ -13,8 +13,8 @@ import httpx
 
 from db import events as events_db
 from feed.app import build_app
+from kernel.geo import distance_m
 from tests.realtime_client import MONAS, WsClient, emit, fake_post, new_user, ws_url
-from warga.geo import distance_m
 from warga.runtime import Runtime
 
 FAR = (-6.9, 107.6)  # Bandung: far from everything the tests post in Jakarta
@@ -280,7 +280,7 @@ async def test_moderation_and_area_subscriptions(rt: Runtime) -> None:
     elsewhere = await emit(rt.pool, "post.created", fake_post(*FAR), area_ids=(78, 7))
     assert [m["seq"] for m in await mod.events_until("m", elsewhere)] == [in_area, hidden, elsewhere]
     last = await emit(rt.pool, "post.created", fake_post(*FAR), area_ids=(77,))
-    # The admin sees the hidden post's update as REST shows staff a hidden post (warga.visibility).
+    # The admin sees the hidden post's update as REST shows staff a hidden post (kernel.visibility).
     assert [m["seq"] for m in await admin.events_until("a", last)] == [in_area, hidden, last]
     await admin.close()
     await mod.close()

@@ -12,12 +12,12 @@ from typing import Any
 import asyncpg
 import pytest
 
+from kernel import metrics
 from realtime import channels, protocol, wire
 from realtime import gateway as gateway_module
 from realtime.gateway import Gateway
 from realtime.session import Client, Sub
 from tests.realtime_client import MONAS, WsClient, emit, fake_post, ws_url
-from warga import metrics
 from warga.runtime import Runtime
 
 pytest_plugins = ["tests.realtime_fixtures"]

@@ -8,11 +8,11 @@ import random
 import pytest
 
 from db import events as events_db
+from kernel.geo import bbox
 from realtime import replay
 from realtime.protocol import Subscribe
 from realtime.replay import Replayer
 from tests.realtime_client import emit, fake_post
-from warga.geo import bbox
 from warga.runtime import Runtime
 
 JAKARTA = (-6.30, -6.10, 106.72, 106.95)

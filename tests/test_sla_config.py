@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
+from feed import escalation
 from tests.conftest import MakeUser
 from tests.officials_helpers import IN_L1, IN_L3, Clock, World, change, controlled_clock, make_world, post_at
-from warga import escalation
 from warga.runtime import Runtime
 
 

@@ -23,12 +23,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from feed import boundaries as areas_import
 from feed.admin import assign
 from feed.app import build_app
 from tests.conftest import Account
 from tests.officials_helpers import AREAS, IN_L1, IN_L2
 from tests.realtime_client import WsClient, emit, fake_post, new_user, ws_url
-from warga import areas as areas_import
 from warga.runtime import Runtime
 
 pytest_plugins = ["tests.realtime_fixtures"]

@@ -10,9 +10,10 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 
-from warga import gctune, logs, metrics, proxies
+from kernel import logs, metrics, proxies
+from kernel.settings import Settings
+from warga import gctune
 from warga.runtime import Parts, Runtime
-from warga.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -186,7 +187,7 @@ def _serve_command(parts: Parts) -> Callable[[Settings, argparse.Namespace], Awa
                 lifespan="off",
                 # Off: uvicorn would believe X-Forwarded-For from FORWARDED_ALLOW_IPS (127.0.0.1 by default)
                 # whatever WARGA_TRUSTED_PROXIES says. feed/observability.py resolves the client address
-                # from the trusted proxies only (warga/proxies.py), X-Forwarded-Proto with it.
+                # from the trusted proxies only (kernel/proxies.py), X-Forwarded-Proto with it.
                 proxy_headers=False,
             )
             print(
@@ -301,7 +302,7 @@ async def _agency_add_command(settings: Settings, args: argparse.Namespace) -> N
 
 
 async def _areas_import_command(settings: Settings, args: argparse.Namespace) -> None:
-    from warga.areas import import_command
+    from feed.boundaries import import_command
 
     async with Runtime(settings, Parts(web=False, gateway=False, relay=False)) as runtime:
         await import_command(runtime, args.file)

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,10 +27,10 @@ from tqdm import tqdm
 from db import areas as areas_db
 from db import demo as demo_db
 from db import users as users_db
+from feed import boundaries
 from feed.app import build_app
+from kernel.geo import EARTH_RADIUS_M
 from media.demo_photos import demo_photo
-from warga import areas
-from warga.geo import EARTH_RADIUS_M
 
 SEED = 20240101
 DAYS = 14
@@ -330,7 +331,7 @@ async def seed(runtime: Any, posts: int = 300, *, progress: bool = True, seed: i
     async with runtime.pool.acquire() as conn:
         # The Jakarta areas first, so that once posts are routed to areas the demo posts are too.
         if await areas_db.count(conn) == 0:
-            result = await areas.import_file(conn, areas.demo_areas_path())
+            result = await boundaries.import_file(conn, demo_areas_path())
             summary.areas = result.created
     async with _api(runtime) as api, _limits_paused(runtime):
         citizens = [await _account(api, runtime, h, CITIZEN_PASSWORD) for h in CITIZENS]
@@ -482,3 +483,8 @@ def _print_credentials(summary: Summary) -> None:
     for handle, password, role in STAFF:
         print(f"  {role:<10} {handle} / {password}")
     print(f"  citizens   {', '.join(CITIZENS[:3])}, … ({len(CITIZENS)} in all) / {CITIZEN_PASSWORD}")
+
+
+def demo_areas_path() -> Path:
+    """The approximate Jakarta areas shipped with warga (made by warga/data/generate_jakarta_areas.py)."""
+    return Path(__file__).parent / "data" / "jakarta_areas.geojson"

@@ -20,7 +20,7 @@ import gc
 import time
 from typing import Any
 
-from warga import metrics
+from kernel import metrics
 
 STORM = "50000,20,100"  # what docs/bench-load.md measured against Python's own
 

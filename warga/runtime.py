@@ -15,12 +15,12 @@ from db.embedded import EmbeddedPostgres
 from db.migrate import migrate
 from db.pool import connect, create_pool
 from db.server import autovacuum_on
+from feed.escalation import Sweeper
 from feed.ratelimit import Limits, make_limits
+from kernel.settings import Settings
 from media.processor import PhotoProcessor
 from media.storage import Storage, make_storage
 from realtime.service import Realtime
-from warga.escalation import Sweeper
-from warga.settings import Settings
 
 log = logging.getLogger("warga")
 

@@ -58,7 +58,7 @@ class Settings:
     # header (see public_base).
     public_url: str = ""
     allowed_origins: tuple[str, ...] = ()  # empty = same host (any port) and localhost
-    # Reverse proxies whose X-Forwarded-For / Forwarded are believed (addresses or CIDRs, warga/proxies.py);
+    # Reverse proxies whose X-Forwarded-For / Forwarded are believed (addresses or CIDRs, kernel/proxies.py);
     # empty = none: the client is the TCP peer.
     trusted_proxies: tuple[str, ...] = ()
     # Limits.
@@ -118,7 +118,7 @@ class Settings:
     idempotency_ttl_s: float = 24 * 3600.0
     duplicate_radius_m: float = 100.0
     duplicate_days: int = 7
-    # Officials (docs/officials.md): SLAs per category as "category=ack/resolve,…" (warga/sla.py), how near
+    # Officials (docs/officials.md): SLAs per category as "category=ack/resolve,…" (feed/sla.py), how near
     # the report a resolution's proof must be taken, and how often the escalation sweep runs.
     sla: str = "flood=2h/24h,fire=1h/12h,crime=1h/48h,tree=4h/48h,default=24h/168h"
     resolve_proof_radius_m: float = 200.0

@@ -16,7 +16,7 @@ import asyncpg
 
 from db import areas as areas_db
 from db import geocode as geocode_db
-from warga.areas import Geometry, parse_geometry
+from feed.boundaries import Geometry, parse_geometry
 
 # Words that say which level the next name is ("Kel. Gambir" is the kelurahan, not the kecamatan).
 LEVEL_WORDS = {

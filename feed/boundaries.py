@@ -32,7 +32,7 @@ import h3
 from h3.api import basic_int as h3i  # integer cell ids, as stored: no string round trips
 
 from db import areas as areas_db
-from warga import geo
+from kernel import geo
 
 # Rank in the tree: a parent's rank must be lower than its child's. kota and kabupaten are peers.
 LEVELS: dict[str, int] = {
@@ -565,11 +565,6 @@ async def import_command(runtime: Any, path: Path | str) -> None:
             raise SystemExit(f"warga: {path} not imported (nothing was written):\n{lines}") from None
     counts = f"{result.created} areas created, {result.updated} updated, {result.cells} cells"
     print(f"warga: imported {path}: {counts}")
-
-
-def demo_areas_path() -> Path:
-    """The approximate Jakarta areas shipped with warga (made by warga/data/generate_jakarta_areas.py)."""
-    return Path(__file__).parent / "data" / "jakarta_areas.geojson"
 
 
 # --- Lookup ------------------------------------------------------------------------------------------------
