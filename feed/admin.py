@@ -16,10 +16,10 @@ from db import officials as officials_db
 from db import users as users_db
 from feed.areas import area_json
 from feed.auth import require_role
-from feed.categories import CATEGORIES
 from feed.errors import ApiError, invalid
 from feed.officials import agency_json, resolve_agency, resolve_area
 from feed.parse import no_unknown, read_json, text_field
+from kernel.categories import CATEGORIES
 
 
 class AssignError(ValueError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from starlette.requests import Request
 
 from db import users as users_db
 from feed.errors import ApiError
+from kernel.tokens import token_digest
 
 ROLES = ("citizen", "official", "moderator", "admin")
 STAFF_ROLES = frozenset({"moderator", "admin"})
@@ -104,10 +104,6 @@ def needs_rehash(stored_hash: str) -> bool:
 
 def new_token() -> str:
     return "wrg_" + secrets.token_urlsafe(32)
-
-
-def token_digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
 
 
 def bearer_token(request: Request) -> str | None:

@@ -29,7 +29,7 @@ from feed.officials import area_chain_ids
 from feed.outbox import emit
 from feed.serialize import iso
 from feed.status import step_json
-from realtime.channels import agency_key
+from kernel.owners import agency_key
 
 log = logging.getLogger("warga.escalation")
 BATCH = 500

@@ -19,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from db import export as export_db
-from feed.categories import CATEGORIES
 from feed.errors import StreamBroken, invalid, log_unhandled
 from feed.parse import BadMoment, decimal_int, moment
+from kernel.categories import CATEGORIES
 
 CSV_COLUMNS = [
     "id", "category", "status", "lat", "lon", "area_id", "area_name", "votes", "comments", "created_at",

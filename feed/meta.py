@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from feed.categories import as_json
+from kernel.categories import as_json
 
 
 def public_base(settings: Any) -> str:

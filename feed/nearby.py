@@ -21,11 +21,11 @@ from starlette.responses import JSONResponse
 from db import posts as posts_db
 from db import votes as votes_db
 from feed.auth import current_user
-from feed.categories import CATEGORIES
 from feed.errors import invalid
 from feed.parse import int_param, no_unknown, number_field
 from feed.serialize import decode_cursor, encode_cursor, post_json
 from kernel import geo
+from kernel.categories import CATEGORIES
 
 DEFAULT_RADIUS_M, MAX_RADIUS_M = 2000, 10_000
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100

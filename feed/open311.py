@@ -26,11 +26,11 @@ from db import open311 as open311_db
 from db import users as users_db
 from feed import geocode, idempotency, posts
 from feed.auth import User, hash_password
-from feed.categories import ATTRIBUTES, CATEGORIES, BadAttribute, attribute_json, check_attributes
 from feed.errors import ApiError
 from feed.meta import absolute, public_base
 from feed.open311_xml import FORMATS, render
 from feed.parse import BadMoment, decimal_int, moment
+from kernel.categories import ATTRIBUTES, CATEGORIES, BadAttribute, attribute_json, check_attributes
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 WINDOW = timedelta(days=90)  # the spec's default and largest date range

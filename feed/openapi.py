@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from feed.categories import CATEGORIES
+from kernel.categories import CATEGORIES
 
 
 def _ref(name: str) -> dict[str, str]:

@@ -29,6 +29,7 @@ from db import officials as officials_db
 from db import posts as posts_db
 from feed.privacy import is_fuzzed
 from feed.serialize import comment_json, post_json
+from kernel.owners import agency_key
 from kernel.visibility import (
     AUDIENCES,
     AUTHOR,
@@ -39,7 +40,6 @@ from kernel.visibility import (
     post_visible,
     tombstone,
 )
-from realtime.channels import agency_key
 
 ALL = frozenset(AUDIENCES)
 STAFF_ONLY = frozenset({STAFF})
@@ -197,7 +197,7 @@ async def _owner_keys(conn: asyncpg.Connection, row: Mapping[str, Any]) -> list[
 
 
 async def _officials(conn: asyncpg.Connection, keys: Collection[int]) -> list[int]:
-    """Officials of these areas and (negative keys, realtime.channels.agency_key) agencies, as of now."""
+    """Officials of these areas and (negative keys, kernel.owners.agency_key) agencies, as of now."""
     areas = [k for k in keys if k > 0]
     agencies = [-k for k in keys if k < 0]
     found: list[int] = []

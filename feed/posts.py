@@ -21,13 +21,13 @@ from db import posts as posts_db
 from db import votes as votes_db
 from feed import duplicates, idempotency, privacy, spam
 from feed.auth import User, current_user, require_user
-from feed.categories import CATEGORIES, BadAttribute, check_attributes
 from feed.errors import ApiError, invalid, not_found
 from feed.officials import route_new_post
 from feed.outbox import emit
 from feed.parse import json_value, no_unknown, number_field, path_id, read_json, text_field
 from feed.serialize import post_json
 from kernel import geo, visibility
+from kernel.categories import CATEGORIES, BadAttribute, check_attributes
 from media import store
 from media.errors import PhotoRejected
 

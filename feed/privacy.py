@@ -90,7 +90,7 @@ async def event_exact(conn: asyncpg.Connection, row: Any, area_ids: list[int]) -
     everyone else."""
     if not is_fuzzed(row):
         return None
-    # area_ids holds the area chain and, negated, the owning agency (realtime.channels.agency_key).
+    # area_ids holds the area chain and, negated, the owning agency (kernel.owners.agency_key).
     areas = [a for a in area_ids if a > 0]
     agencies = [-a for a in area_ids if a < 0]
     viewers = [row["author_id"]]

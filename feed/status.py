@@ -31,7 +31,7 @@ from feed.parse import no_unknown, number_field, path_id, read_json, text_field
 from feed.posts import _process_photo, _read_multipart, visible_to
 from feed.serialize import iso, photo_json, post_json
 from kernel import geo
-from realtime.channels import agency_key
+from kernel.owners import agency_key
 
 SETTABLE = ("acknowledged", "in_progress", "resolved", "rejected", "forwarded")
 _FROM_START = frozenset(SETTABLE)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 
-from kernel.settings import Settings
-
 Handler = Callable[[str, bytes], None]
 GapHandler = Callable[[], None]
 
@@ -66,11 +64,3 @@ class MemoryBroker(Broker):
 
     async def unsubscribe(self, names: Collection[str]) -> None:
         self.channels.difference_update(names)
-
-
-def make_broker(settings: Settings) -> Broker:
-    if settings.redis_url:
-        from realtime.redis_broker import RedisBroker
-
-        return RedisBroker(settings.redis_url.reveal(), settings.redis_prefix)
-    return MemoryBroker()

@@ -25,13 +25,6 @@ def area(area_id: int) -> str:
     return f"area:{area_id}"
 
 
-def agency_key(agency_id: int) -> int:
-    """A city agency's place in an event's area_ids: its id negated (area ids are positive). An agency owns
-    reports as an area does, so its subscribers ride the area machinery unchanged: the channel, the replay
-    index on events.area_ids and the subscription filter."""
-    return -agency_id
-
-
 # (largest radius, resolution) for `near` subscriptions. Coarser than the feed's SQL cells on purpose: each
 # cell of a cover is an entry in a listener list held as long as the socket lives, and that is most of what a
 # subscription weighs (a 1 km disk: 49 cells at res 9, 13 at res 8). A coarser cover only makes the exact

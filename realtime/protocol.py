@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from feed.categories import CATEGORIES
+from kernel.categories import CATEGORIES
 
 MAX_RADIUS_M = 10_000.0
 MAX_SUB_ID = 64
@@ -55,7 +55,9 @@ class Subscribe:
     lat: float = 0.0
     lon: float = 0.0
     radius_m: float = 0.0
-    area_id: int = 0  # an agency subscription: the agency's key (channels.agency_key), set by the gateway
+    area_id: int = (
+        0  # an agency subscription: the agency's key (kernel.owners.agency_key), set by the gateway
+    )
     agency: str = ""  # the agency's code, as sent
     categories: frozenset[str] | None = None
     since: int | None = None

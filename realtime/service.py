@@ -13,8 +13,9 @@ import asyncpg
 
 from kernel.settings import Settings
 from realtime import channels
-from realtime.broker import make_broker
+from realtime.broker import Broker, MemoryBroker
 from realtime.gateway import Gateway
+from realtime.redis_broker import RedisBroker
 from realtime.relay import Relay
 
 
@@ -84,3 +85,10 @@ class Realtime:
     async def _check_user(self, user_id: int) -> None:
         message = json.dumps({"op": "check_user", "user_id": user_id}).encode()
         await self.broker.publish(channels.CONTROL, message)
+
+
+def make_broker(settings: Settings) -> Broker:
+    """Redis when REDIS_URL is set (many processes, many machines), else the in-process broker."""
+    if settings.redis_url:
+        return RedisBroker(settings.redis_url.reveal(), settings.redis_prefix)
+    return MemoryBroker()
