@@ -37,9 +37,10 @@ from db import agencies as agencies_db
 from db import events as events_db
 from db import officials as officials_db
 from db import users as users_db
-from feed.auth import token_digest
 from kernel import metrics, proxies
+from kernel.owners import agency_key
 from kernel.settings import Settings
+from kernel.tokens import token_digest
 from realtime import channels, origins, protocol, replay, wire
 from realtime.broker import Broker
 from realtime.protocol import ProtocolError
@@ -69,7 +70,8 @@ _HANDSHAKE_DONE = Request("/ws", Headers())
 # bound for a socket inside its ws_stall_s grace.
 WS_HARD_CAP_FACTOR = 8
 # A replay leaves in pages of about this many bytes, each once the socket has taken the one before: a
-# client that reads gets all of it however long it is, and one that doesn't holds two pages (see _replay_to).
+# client that reads gets all of it however long it is and however slowly it reads, and one that doesn't
+# holds two pages until it is given up on (see _drained).
 REPLAY_PAGE_BYTES = 64 * 1024
 _CACHE = 2048  # recently decoded events (one event arrives on several channels, a replay to many sockets)
 # What a database that is down or restarting raises (feed/errors.py's DATABASE_DOWN answers 503 for the
@@ -347,7 +349,7 @@ class Gateway:
 
     async def _agency_request(self, client: Client, req: protocol.Subscribe) -> protocol.Subscribe:
         """An agency subscription is its officials' live inbox (and admins'): the code becomes the agency's
-        key in events' area_ids (channels.agency_key)."""
+        key in events' area_ids (kernel.owners.agency_key)."""
         user = client.user
         try:
             async with self._pool.acquire() as conn:
@@ -359,7 +361,7 @@ class Gateway:
             raise ProtocolError("invalid", "No such agency.", {"agency": "no such agency"}, req.id)
         if not allowed:
             raise ProtocolError("forbidden", "Officials of this agency, and admins, only.", sub=req.id)
-        return dataclasses.replace(req, area_id=channels.agency_key(agency["id"]))
+        return dataclasses.replace(req, area_id=agency_key(agency["id"]))
 
     async def _serves_agency(self, conn: asyncpg.Connection, user: User, agency_id: int) -> bool:
         if user.role == "admin":
@@ -391,32 +393,46 @@ class Gateway:
 
     async def _replay_to(self, sub: Sub, rows: list[Any], now: replay.Now) -> bool:
         """Push a replay page by page as the socket drains; live events wait in sub.buffer meanwhile. False
-        if the socket or the subscription went away (or stalled, and was closed with 4008) on the way."""
+        if the socket or the subscription went away (or fell too far behind: 4008) on the way."""
         client = sub.client
         for row in rows:
             self._push(sub, now.apply(self._replayed(row)))
-            if client.queued >= REPLAY_PAGE_BYTES and not await self._drained(client):
+            if client.queued >= REPLAY_PAGE_BYTES and not await self._drained(sub):
                 return False
             if client.closing or client.subs.get(sub.id) is not sub:
                 return False
         return True
 
-    async def _drained(self, client: Client) -> bool:
-        """Write this turn's frames now and wait until the socket has taken them, as long as the kernel keeps
-        taking its bytes; a socket that takes none for ws_stall_s is closed with 4008."""
+    async def _drained(self, sub: Sub) -> bool:
+        """Write this turn's frames now and wait until the socket has taken them, however slowly it reads:
+        the pager holds at most two pages for it. No short stall clock: on loopback a slow reader's TCP
+        window reopens only every ~64 KiB, seconds apart (the cold demo's since:0 read at 10-40 messages a
+        second was cut off by one). Only a socket that takes nothing for as long as the keepalive gives a
+        silent peer (ping interval + timeout; the keepalive itself cannot, its pings wait behind the
+        pager's backlog), or whose live events waiting behind the replay pass WARGA_REPLAY_MAX_EVENTS, is
+        closed with 4008, and resumes with `since`."""
+        client = sub.client
         self._flush()
         conn = client.conn
+        patience = self.settings.ws_ping_interval_s + self.settings.ws_ping_timeout_s
+        loop = asyncio.get_running_loop()
+        taken, since = -1, loop.time()
         while not client.closing and conn.protocol.state is OPEN:
             backlog = conn.transport.get_write_buffer_size()
             if backlog <= REPLAY_PAGE_BYTES:
                 return True
-            sent = client.written - backlog
+            if client.written - backlog != taken:
+                taken, since = client.written - backlog, loop.time()
+            stuck = loop.time() - since > patience
+            if stuck or (sub.buffer is not None and len(sub.buffer) > self.settings.replay_max_events):
+                metrics.ws_queue_drops.inc()
+                self._close_slow(client)
+                return False
             try:
-                await asyncio.wait_for(conn.drain(), self.settings.ws_stall_s)
+                # Woken when the transport drains; twice a second regardless, to look again.
+                await asyncio.wait_for(conn.drain(), 0.5)
             except TimeoutError:
-                if client.written - conn.transport.get_write_buffer_size() == sent:
-                    metrics.ws_queue_drops.inc()
-                    self._close_slow(client)
+                continue
             except (ConnectionError, ConnectionClosed):
                 return False
         return False

@@ -278,7 +278,8 @@ async def test_a_replay_longer_than_the_queue_limit_reaches_a_client_that_reads(
 async def test_a_replay_to_a_client_that_never_reads_holds_two_pages_then_closes_4008(
     start_runtime: Any,
 ) -> None:
-    async with start_runtime(ws_queue_bytes=64 * 1024, ws_sndbuf=64 * 1024, ws_stall_s=0.3) as runtime:
+    keepalive = {"ws_ping_interval_s": 0.5, "ws_ping_timeout_s": 0.5}
+    async with start_runtime(ws_queue_bytes=64 * 1024, ws_sndbuf=64 * 1024, **keepalive) as runtime:
         for _ in range(100):
             await emit(runtime.pool, "post.created", fake_post(*MONAS, text=BIG_TEXT))
         gateway = runtime.realtime.gateway
@@ -286,9 +287,44 @@ async def test_a_replay_to_a_client_that_never_reads_holds_two_pages_then_closes
         most = 0
         near = {"lat": MONAS[0], "lon": MONAS[1], "radius_m": 500}
         await slow.send({"type": "subscribe", "id": "s", "near": near, "since": 0})
+        started = asyncio.get_running_loop().time()
         while not served.closing:
+            assert asyncio.get_running_loop().time() - started < 30, "never closed"
             most = max(most, served.conn.transport.get_write_buffer_size() + served.queued)
             await asyncio.sleep(0.005)
-        # At most the page it has not taken and the next one wait for it (2 MB were due).
+        # At most the page it has not taken and the next one wait for it (2 MB were due), until it has
+        # taken nothing for the keepalive's patience (here 1 s).
         assert most <= 2 * gateway_module.REPLAY_PAGE_BYTES + 2 * len(BIG_TEXT)
+        assert asyncio.get_running_loop().time() - started >= 1.0
         assert await slow.closed_code() == 4008
+
+
+async def test_a_slow_but_steady_reader_gets_its_whole_replay(start_runtime: Any) -> None:
+    """On loopback a slow reader's TCP window reopens only every ~64 KiB, seconds apart at this pace: no
+    stall clock may take that for a stall (the cold demo's since:0 at 10-40 messages/s was cut off)."""
+    async with start_runtime(ws_queue_bytes=64 * 1024, ws_sndbuf=64 * 1024, ws_stall_s=0.3) as runtime:
+        seqs = [await emit(runtime.pool, "post.created", fake_post(*MONAS, text=BIG_TEXT)) for _ in range(24)]
+        client = await WsClient.open(ws_url(runtime), max_queue=1)
+        await client.subscribe("s", *MONAS, 500, since=0)
+        got = []
+        while len(got) < len(seqs):
+            got.append((await client.recv())["seq"])
+            await asyncio.sleep(0.25)  # 80 KB/s
+        assert got == seqs
+        await client.close()
+
+
+async def test_live_events_piling_up_behind_a_stuck_replay_close_it_with_4008(start_runtime: Any) -> None:
+    async with start_runtime(ws_queue_bytes=64 * 1024, ws_sndbuf=64 * 1024, replay_max_events=30) as runtime:
+        for _ in range(30):
+            await emit(runtime.pool, "post.created", fake_post(*MONAS, text=BIG_TEXT))
+        gateway = runtime.realtime.gateway
+        slow, served = await _never_reading(gateway, ws_url(runtime))
+        near = {"lat": MONAS[0], "lon": MONAS[1], "radius_m": 500}
+        await slow.send({"type": "subscribe", "id": "s", "near": near, "since": 0})
+        started = asyncio.get_running_loop().time()
+        while not served.closing:
+            assert asyncio.get_running_loop().time() - started < 30, "never closed"
+            await emit(runtime.pool, "post.created", fake_post(*MONAS))
+            await asyncio.sleep(0.01)
+        assert await slow.closed_code() == protocol.CLOSE_SLOW
