@@ -42,6 +42,10 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
     body = await read_body(request, limit)
     if not body.strip():
         raise ApiError(400, "bad_json", "Request body must be a JSON object.")
+    if not _is_json_type(request.headers.get("content-type", "")):
+        # A browser sends text/plain or a form from any site without asking (no CORS preflight): taking
+        # those as JSON would let any page sign in, or fail sign-ins, as its visitors (CSRF).
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
     deep = _too_deep(body)
     if deep is not None:
         raise ApiError(
@@ -62,6 +66,11 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
     if not _storable(data):
         raise ApiError(400, "bad_json", "Text must be valid Unicode without NUL characters.")
     return data
+
+
+def _is_json_type(header: str) -> bool:
+    kind = header.split(";", 1)[0].strip().lower()
+    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
 
 
 def json_value(text: str | bytes) -> Any:

@@ -5,6 +5,7 @@ account's sockets)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -379,3 +380,16 @@ async def test_logout_everywhere_revokes_every_token_and_closes_every_socket(
     r = await client.post("/api/auth/logout-everywhere", headers=user.headers)
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
     assert (await client.post("/api/auth/logout-everywhere")).status_code == 401
+
+
+@pytest.mark.parametrize("kind", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+async def test_json_endpoints_refuse_what_any_site_may_send_without_asking(
+    client: httpx.AsyncClient, runtime: Runtime, kind: str
+) -> None:
+    """A page on another site may make its visitors' browsers POST these types without a CORS preflight:
+    read as JSON, they would let it sign in as them or lock an account out with failed sign-ins."""
+    body = json.dumps({"handle": "moderator", "password": "wrong-password"})
+    r = await client.post("/api/auth/login", content=body, headers={"content-type": kind})
+    assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_media_type"
+    async with runtime.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM sign_in_failures") == 0  # nothing was counted
