@@ -7,6 +7,7 @@ Debian's Chromium via Playwright (tests/webapp_fixtures.py).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -120,6 +121,8 @@ async def test_a_hidden_comment_leaves_the_open_report_window(
     await expect(comments).to_contain_text(kind)
     await expect(b.page.locator("#dlg-detail .detail-text")).to_have_text(text)
     await expect(card).to_have_count(1)
+    # The tombstone says ids only; the card asks for the post afresh and shows its new count.
+    await expect(card.locator("button.comments-btn")).to_have_text(re.compile(r"^\s*1\D"))
     assert rude not in await b.page.content()
     hidden = events(b, "comment.hidden")
     assert hidden, b.received

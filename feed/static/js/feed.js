@@ -183,8 +183,9 @@ export function applyEvent(msg) {
     return;
   }
   if (!isFullPost(post)) {
-    // An event about the post whose post part is only its id (a comment tombstone): the post on screen
-    // stays as it is — nothing here says its count or status changed.
+    // An event about the post whose post part is only its id (a comment tombstone): ids are all it says,
+    // so a post on screen is asked for afresh (its comment count went down).
+    if (posts.has(post.id)) refetch(post.id);
     return;
   }
   switch (msg.event) {
