@@ -15,10 +15,16 @@ _LOCAL = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def _hostname(url: str) -> str | None:
+    """The host of a well-formed `scheme://host[:port]` (or `//host[:port]`), else None. urlsplit alone
+    reads `http://127.0.0.1:8000.evil.example` as host 127.0.0.1: the port must parse too."""
     try:
-        return urlsplit(url).hostname
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number)
     except ValueError:
         return None
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username is not None:
+        return None
+    return parts.hostname
 
 
 def allowed(origin: str | None, host_header: str | None, configured: tuple[str, ...]) -> bool:
