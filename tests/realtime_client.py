@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -180,3 +180,11 @@ async def new_user(runtime: Runtime, handle: str, role: str = "citizen") -> tupl
         assert row is not None
         token = await issue_token(conn, row["id"], 1)
     return row["id"], token
+
+
+async def until(condition: Callable[[], bool], what: str, timeout_s: float = WAIT_S) -> None:
+    """Poll a condition another task makes true; a failure (naming what never happened), not a hang."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting until {what}"
+        await asyncio.sleep(0.01)

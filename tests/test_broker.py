@@ -11,7 +11,7 @@ import redis.asyncio as redis
 
 from realtime.broker import Broker, MemoryBroker
 from realtime.redis_broker import RedisBroker
-from tests.realtime_client import MONAS, WsClient, emit, fake_post, started_runtime, ws_url
+from tests.realtime_client import MONAS, WAIT_S, WsClient, emit, fake_post, started_runtime, until, ws_url
 from warga.runtime import Runtime
 
 pytest_plugins = ["tests.realtime_fixtures"]
@@ -104,10 +104,13 @@ async def test_gateway_catches_up_from_postgres_after_a_gap(rt: Runtime) -> None
     lost = [await emit(rt.pool, "post.created", fake_post(*MONAS)) for _ in range(3)]
     relay = rt.realtime.relay
     assert relay is not None
-    while relay.published < lost[-1]:  # noqa: ASYNC110 - until the relay has sent them into the void
-        await asyncio.sleep(0.01)
-    broker.channels.update(saved)
+    await until(lambda: relay.published >= lost[-1], "the relay sent them into the void")
+    # The gap is reported while the broker still hears nothing, and it listens again only once the catch-up
+    # is done: over Redis, messages still on the wire (the relay's head marker among them) would otherwise
+    # arrive between the two and move the gateway's head past what it never delivered.
     gateway._on_gap()
+    await until(lambda: not gateway._catching_up, "the catch-up finished")
+    broker.channels.update(saved)
     after = await emit(rt.pool, "post.created", fake_post(*MONAS))
     assert [m["seq"] for m in await c.events_until("s", after)] == [*lost, after]
     await c.close()
@@ -126,7 +129,9 @@ async def test_a_lost_redis_connection_costs_subscribers_nothing(
         seqs = []
         for _ in range(3):
             ids: list[str] = []
+            deadline = asyncio.get_running_loop().time() + WAIT_S
             while not ids:  # the previous round's reconnect may still be under way
+                assert asyncio.get_running_loop().time() < deadline, "the broker never reconnected"
                 ids = [x["id"] for x in await admin.client_list() if x.get("name") == broker.client_name]
                 await asyncio.sleep(0.01)
             await admin.client_kill_filter(_id=ids[0])

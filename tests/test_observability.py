@@ -28,7 +28,7 @@ from kernel import logs, metrics
 from kernel.settings import Secret, Settings
 from tests import services
 from tests.photo_samples import phone_jpeg
-from tests.realtime_client import MONAS, WsClient, emit, fake_post, started_runtime, ws_url
+from tests.realtime_client import MONAS, WsClient, emit, fake_post, started_runtime, until, ws_url
 from warga.runtime import warn_without_autovacuum
 
 # GET /metrics answers only this bearer token, and only when WARGA_METRICS_TOKEN is set (tests/
@@ -108,12 +108,7 @@ def _value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: 
 
 async def _until(condition: Callable[[], bool]) -> None:
     """Wait for something the process does in the background (a hang guard, not a timing assertion)."""
-
-    async def poll() -> None:
-        while not condition():  # noqa: ASYNC110 - the condition is another part's state, no event to await
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(poll(), 60)
+    await until(condition, "the process did it", timeout_s=60)
 
 
 async def test_every_operator_series_exists_and_moves(

@@ -18,7 +18,7 @@ from realtime import channels
 from realtime.broker import MemoryBroker
 from realtime.relay import Relay
 from tests import services
-from tests.realtime_client import MONAS, emit, fake_post
+from tests.realtime_client import MONAS, emit, fake_post, until
 
 
 class Recorder:
@@ -104,8 +104,7 @@ async def test_a_restarted_relay_resumes_from_published_without_loss(relay_db: A
     relay = Relay(url, rec.broker, 72)
     async with running(relay):
         await rec.wait_for(first[-1])
-        while relay.published < first[-1]:  # noqa: ASYNC110 - until it has recorded its position
-            await asyncio.sleep(0.01)
+        await until(lambda: relay.published >= first[-1], "the relay recorded its position")
     # The relay is gone ("crashed"); events keep being committed meanwhile.
     during = [await emit(pool, "post.created", fake_post(*MONAS)) for _ in range(5)]
     await asyncio.sleep(0)
@@ -122,8 +121,7 @@ async def test_a_crash_between_publish_and_record_republishes_and_loses_nothing(
     relay = Relay(url, rec.broker, 72)
     async with running(relay):
         await rec.wait_for(seqs[-1])
-        while relay.published < seqs[-1]:  # noqa: ASYNC110 - until it has recorded its position
-            await asyncio.sleep(0.01)
+        await until(lambda: relay.published >= seqs[-1], "the relay recorded its position")
     # Pretend the record never happened (the process died right after publishing).
     async with pool.acquire() as conn:
         await conn.execute("UPDATE relay_state SET value = $1 WHERE name = 'published'", seqs[1])
@@ -142,14 +140,12 @@ async def test_only_one_relay_is_active_and_a_standby_takes_over(relay_db: Any) 
     await rec.wait_for(seq)
     assert one.state == "active"
     async with running(two):
-        while two.state != "standby":  # noqa: ASYNC110 - polling another task's state
-            await asyncio.sleep(0.01)
+        await until(lambda: two.state == "standby", "the second relay stood by")
         seq = await emit(pool, "post.created", fake_post(*MONAS))
         await rec.wait_for(seq)
         assert one.state == "active" and two.state == "standby"
         first_run = list(rec.seqs)
-        while one.published < seq:  # noqa: ASYNC110 - until it has recorded its position
-            await asyncio.sleep(0.01)
+        await until(lambda: one.published >= seq, "the first relay recorded its position")
         one_task.cancel()  # the active relay dies: its connection, and with it the lock, goes away
         with contextlib.suppress(asyncio.CancelledError):
             await one_task

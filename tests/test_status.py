@@ -228,8 +228,10 @@ async def test_photo_without_gps_uses_the_device_position(client: httpx.AsyncCli
     post = await post_at(client, world.citizen, IN_L1)
     r = await resolve(client, world.lurah, post["id"], gps=None)
     assert r.status_code == 422  # no position at all
+    assert r.json()["error"]["fields"] == {"photo": "has no GPS position; send the device's lat and lon"}
     r = await resolve(client, world.lurah, post["id"], gps=None, device=away(IN_L1, 3000))
     assert r.status_code == 422  # device far away
+    assert r.json()["error"]["fields"] == {"photo": "taken 3000 m from the report; must be within 200 m"}
     r = await resolve(client, world.lurah, post["id"], gps=None, device=away(IN_L1, 50))
     assert r.status_code == 200, r.text
 
@@ -237,7 +239,8 @@ async def test_photo_without_gps_uses_the_device_position(client: httpx.AsyncCli
 async def test_the_photo_gps_wins_over_the_device_position(client: httpx.AsyncClient, world: World) -> None:
     post = await post_at(client, world.citizen, IN_L1)
     r = await resolve(client, world.lurah, post["id"], gps=away(IN_L1, 5000), device=IN_L1)
-    assert r.status_code == 422
+    assert r.status_code == 422  # measured from where the photo says, not where the device is
+    assert r.json()["error"]["fields"] == {"photo": "taken 5000 m from the report; must be within 200 m"}
 
 
 # --- Forwarding ------------------------------------------------------------------------------------------
