@@ -8,7 +8,6 @@ import math
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import asyncpg
 from starlette.requests import Request
@@ -17,6 +16,7 @@ from starlette.responses import JSONResponse
 from db import suspensions as suspensions_db
 from db import users as users_db
 from feed import auth, ratelimit
+from feed.context import AppRuntime, runtime_of
 from feed.errors import ApiError, invalid
 from feed.parse import no_unknown, read_json, text_field
 from feed.serialize import iso
@@ -45,7 +45,7 @@ def _credentials(data: dict[str, object]) -> tuple[str, str]:
 
 
 async def register(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     handle, password = _credentials(await read_json(request, runtime.settings.max_json_bytes))
     errors = {}
     if not HANDLE_RE.match(handle):
@@ -70,7 +70,7 @@ def _handle_key(handle: str) -> bytes:
     return hashlib.sha256(handle.strip().lower().encode()).digest()
 
 
-async def _claim_attempt(runtime: Any, handle: str) -> bytes:
+async def _claim_attempt(runtime: AppRuntime, handle: str) -> bytes:
     """Count one password attempt on this handle, or refuse it: 429 `rate_limited` with Retry-After while
     the handle is backing off (feed/ratelimit.py: 5 free failures in a row, then 1 s doubling up to 15 min).
     Every handle is counted alike, taken or not, so the answers never tell whether an account exists."""
@@ -92,7 +92,7 @@ async def _claim_attempt(runtime: Any, handle: str) -> bytes:
     return key
 
 
-async def authenticate(runtime: Any, handle: str, password: str) -> asyncpg.Record:
+async def authenticate(runtime: AppRuntime, handle: str, password: str) -> asyncpg.Record:
     """The user row for a handle and password, for every endpoint that takes a password instead of a token
     (sign-in, appeals). Throttled per handle (429 with Retry-After, above); a wrong password and an unknown
     handle are the same 401 `bad_credentials`, after the same argon2 work; a success resets the count."""
@@ -107,7 +107,7 @@ async def authenticate(runtime: Any, handle: str, password: str) -> asyncpg.Reco
 
 
 async def login(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     handle, password = _credentials(await read_json(request, runtime.settings.max_json_bytes))
     await runtime.limits.check(request, "login")
     row = await authenticate(runtime, handle, password)
@@ -121,7 +121,7 @@ async def login(request: Request) -> JSONResponse:
     return JSONResponse({"token": token, "user": user.public()})
 
 
-async def _suspended(runtime: Any, user_id: int) -> ApiError:
+async def _suspended(runtime: AppRuntime, user_id: int) -> ApiError:
     """403 `suspended` telling the account holder (the password was right) why, until when, and whether
     they may still appeal (POST /api/appeals, once per suspension)."""
     async with runtime.pool.acquire() as conn:
@@ -141,7 +141,7 @@ async def _suspended(runtime: Any, user_id: int) -> ApiError:
 
 
 async def logout(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     token = auth.bearer_token(request)
     if token is None:
         raise ApiError(401, "unauthorized", "Sign in first.")
@@ -161,7 +161,7 @@ async def me(request: Request) -> JSONResponse:
 
 async def logout_everywhere(request: Request) -> JSONResponse:
     """Revoke every token of the caller's account (this one too) and close its live sockets."""
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     user = await auth.current_user(request)
     if user is None:
         raise ApiError(401, "unauthorized", "Sign in first.")
@@ -183,7 +183,7 @@ async def change_password(request: Request) -> JSONResponse:
     """PUT /api/me/password {current, new}: the new password follows the same rules as at sign-up; the
     current one is checked like a sign-in (throttled per handle). Every other token of the account is
     revoked and its sockets closed; the caller's token stays signed in."""
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     user = await auth.require_user(request)
     data = await read_json(request, runtime.settings.max_json_bytes)
     no_unknown(data, {"current", "new"})

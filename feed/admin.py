@@ -16,6 +16,7 @@ from db import officials as officials_db
 from db import users as users_db
 from feed.areas import area_json
 from feed.auth import require_role
+from feed.context import runtime_of
 from feed.errors import ApiError, invalid
 from feed.officials import agency_json, resolve_agency, resolve_area
 from feed.parse import no_unknown, read_json, text_field
@@ -81,7 +82,7 @@ async def _place(conn: asyncpg.Connection, ref: Any, agency: bool) -> Any:
 
 async def _body(request: Request) -> tuple[str, Any, bool]:
     """(handle, area or agency reference, whether it is an agency)."""
-    data = await read_json(request, request.app.state.runtime.settings.max_json_bytes)
+    data = await read_json(request, runtime_of(request).settings.max_json_bytes)
     no_unknown(data, {"handle", "area", "agency"})
     errors: dict[str, str] = {}
     handle = text_field(data, "handle", errors, max_len=64)
@@ -94,7 +95,7 @@ async def _body(request: Request) -> tuple[str, Any, bool]:
 
 
 async def add_official(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     await require_role(request, "admin")
     handle, ref, agency = await _body(request)
     async with runtime.pool.acquire() as conn:
@@ -110,7 +111,7 @@ async def add_official(request: Request) -> JSONResponse:
 
 
 async def remove_official(request: Request) -> Response:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     await require_role(request, "admin")
     handle, ref, agency = await _body(request)
     async with runtime.pool.acquire() as conn:
@@ -148,7 +149,7 @@ def agency_fields(data: dict[str, Any]) -> tuple[str, str, list[str]]:
 
 async def add_agency(request: Request) -> JSONResponse:
     """POST /api/admin/agencies {code, name, categories?}: 201 new, 200 updated (same code)."""
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     await require_role(request, "admin")
     data = await read_json(request, runtime.settings.max_json_bytes)
     no_unknown(data, {"code", "name", "categories"})

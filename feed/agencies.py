@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, Response
 
 from db import agencies as agencies_db
 from db import league as league_db
+from feed.context import runtime_of
 from feed.errors import not_found
 from feed.league import AGENCY_COLUMNS, as_csv, period, row_json, wants_csv
 from feed.officials import agency_json
@@ -17,14 +18,14 @@ from feed.parse import no_unknown
 async def list_agencies(request: Request) -> JSONResponse:
     """GET /api/agencies → {"items": [{id, code, name, categories, officials}]}, by code."""
     no_unknown(dict(request.query_params), set())
-    async with request.app.state.runtime.pool.acquire() as conn:
+    async with runtime_of(request).pool.acquire() as conn:
         rows = await agencies_db.all_agencies(conn)
     return JSONResponse({"items": [{**agency_json(r), "officials": r["officials"]} for r in rows]})
 
 
 async def agency_stats(request: Request) -> Response:
     """GET /api/agencies/{code}/stats?period=30d — the agency's row of the agency league, with its rank."""
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     query = dict(request.query_params)
     no_unknown(query, {"period"})
     span = period(query.get("period"))

@@ -36,6 +36,7 @@ from feed import (
     webapp,
 )
 from feed.cache_headers import CacheHeaders
+from feed.context import AppRuntime
 from feed.errors import (
     DATABASE_DOWN,
     ApiError,
@@ -123,7 +124,7 @@ def open311_routes() -> list[BaseRoute]:
     ]
 
 
-def build_app(runtime: Any) -> Starlette:
+def build_app(runtime: AppRuntime) -> Starlette:
     handlers: dict[Any, Any] = {
         ApiError: api_error_handler,
         HTTPException: http_error_handler,

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from db import moderation as moderation_db
 from db import suspensions as suspensions_db
 from feed import accounts
+from feed.context import runtime_of
 from feed.errors import ApiError, invalid, not_found
 from feed.moderation import MAX_REASON
 from feed.parse import int_param, no_unknown, path_id, read_json, text_field
@@ -43,7 +44,7 @@ def appeal_json(row: Any) -> dict[str, Any]:
 
 
 async def create(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     data = await read_json(request, runtime.settings.max_json_bytes)
     no_unknown(data, {"handle", "password", "text"})
     errors: dict[str, str] = {}
@@ -73,7 +74,7 @@ async def create(request: Request) -> JSONResponse:
 
 
 async def list_appeals(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     await staff(request)
     no_unknown(dict(request.query_params), {"before", "limit", "pending"})
     limit = int_param(request, "limit", 50, low=1, high=200)
@@ -87,7 +88,7 @@ async def list_appeals(request: Request) -> JSONResponse:
 
 
 async def decide(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     appeal_id = path_id(request)
     actor = await staff(request)
     data = await read_json(request, runtime.settings.max_json_bytes)

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 
 from db import areas as areas_db
 from feed import boundaries
+from feed.context import runtime_of
 from feed.errors import invalid, not_found
 from feed.parse import no_unknown, number_field, path_id
 
@@ -35,7 +36,7 @@ async def lookup(request: Request) -> JSONResponse:
     if errors:
         raise invalid(errors)
     assert lat is not None and lon is not None
-    async with request.app.state.runtime.pool.acquire() as conn:
+    async with runtime_of(request).pool.acquire() as conn:
         deepest = await boundaries.deepest_area_for(conn, lat, lon)
         chain = await areas_db.chain(conn, deepest) if deepest is not None else []
     return JSONResponse({"items": [area_json(row) for row in chain]})
@@ -44,7 +45,7 @@ async def lookup(request: Request) -> JSONResponse:
 async def detail(request: Request) -> JSONResponse:
     """GET /api/areas/{id} → the area with its bbox, GeoJSON geometry, parent and children."""
     area_id = path_id(request)
-    async with request.app.state.runtime.pool.acquire() as conn:
+    async with runtime_of(request).pool.acquire() as conn:
         row = await areas_db.get(conn, area_id)
         if row is None:
             raise not_found("area")

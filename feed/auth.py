@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.requests import Request
 
 from db import users as users_db
+from feed.context import runtime_of
 from feed.errors import ApiError
 from kernel.tokens import token_digest
 
@@ -129,7 +130,7 @@ async def current_user(request: Request) -> User | None:
     token = bearer_token(request)
     user = None
     if token is not None:
-        async with request.app.state.runtime.pool.acquire() as conn:
+        async with runtime_of(request).pool.acquire() as conn:
             user = await user_for_token(conn, token)
         if user is None:
             raise ApiError(401, "unauthorized", "The token is invalid or expired.")

@@ -32,6 +32,7 @@ import h3
 from h3.api import basic_int as h3i  # integer cell ids, as stored: no string round trips
 
 from db import areas as areas_db
+from feed.context import AppRuntime
 from kernel import geo
 
 # Rank in the tree: a parent's rank must be lower than its child's. kota and kabupaten are peers.
@@ -555,7 +556,7 @@ async def import_file(conn: asyncpg.Connection, path: Path) -> ImportResult:
     return await import_areas(conn, data)
 
 
-async def import_command(runtime: Any, path: Path | str) -> None:
+async def import_command(runtime: AppRuntime, path: Path | str) -> None:
     """`warga areas import FILE`: prints what happened, exits non-zero listing every problem."""
     async with runtime.pool.acquire() as conn:
         try:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from feed.context import runtime_of
 from kernel.categories import as_json
 
 
 async def list_categories(request: Request) -> JSONResponse:
-    sensitive = request.app.state.runtime.settings.sensitive_categories
+    sensitive = runtime_of(request).settings.sensitive_categories
     return JSONResponse({"items": as_json(sensitive)})

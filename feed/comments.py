@@ -12,6 +12,7 @@ from db import comments as comments_db
 from db import posts as posts_db
 from feed import idempotency
 from feed.auth import current_user, require_user
+from feed.context import runtime_of
 from feed.errors import ApiError, invalid, not_found
 from feed.outbox import emit
 from feed.parse import int_param, no_unknown, path_id, read_json, text_field
@@ -23,7 +24,7 @@ _NO_UPPER_BOUND = 2**63 - 1
 
 
 async def create_comment(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = path_id(request)
     user = await require_user(request)
     data = await read_json(request, runtime.settings.max_json_bytes)
@@ -56,7 +57,7 @@ async def create_comment(request: Request) -> JSONResponse:
 
 
 async def list_comments(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = path_id(request)
     no_unknown(dict(request.query_params), {"before", "limit"})
     limit = int_param(request, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
@@ -74,7 +75,7 @@ async def list_comments(request: Request) -> JSONResponse:
 
 
 async def delete_comment(request: Request) -> Response:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     comment_id = path_id(request)
     user = await require_user(request)
     async with runtime.pool.acquire() as conn, conn.transaction():

@@ -25,6 +25,7 @@ from db import posts as posts_db
 from db import status as status_db
 from db import votes as votes_db
 from feed.auth import require_user
+from feed.context import AppRuntime, runtime_of
 from feed.errors import ApiError, invalid, not_found
 from feed.officials import may_act
 from feed.outbox import emit
@@ -35,7 +36,7 @@ MAX_SUGGESTIONS = 5
 
 
 async def suggest(
-    conn: asyncpg.Connection, runtime: Any, post_id: int, category: str, lat: float, lon: float
+    conn: asyncpg.Connection, runtime: AppRuntime, post_id: int, category: str, lat: float, lon: float
 ) -> list[dict[str, Any]]:
     s = runtime.settings
     # The cover is a superset of the disk; the exact distance below does the rest.
@@ -67,7 +68,7 @@ async def for_post(request: Request) -> JSONResponse:
     """GET /api/posts/{id}/duplicates — the suggestions for an existing report, for those who may merge it
     (the web app's "merge into…" list). Same rules as merge: officials of the report's area (or above),
     moderators and admins; measured from the exact position, so only they may ask."""
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = path_id(request)
     user = await require_user(request)
     if user.role not in MERGERS:
@@ -83,7 +84,7 @@ async def for_post(request: Request) -> JSONResponse:
 
 
 async def merge(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = path_id(request)
     user = await require_user(request)
     data = await read_json(request, runtime.settings.max_json_bytes)
@@ -131,7 +132,7 @@ async def merge(request: Request) -> JSONResponse:
 
 async def _stop_clock(
     conn: asyncpg.Connection,
-    runtime: Any,
+    runtime: AppRuntime,
     actor_id: int,
     was: str,
     post_id: int,

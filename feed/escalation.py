@@ -25,6 +25,7 @@ from typing import Any
 import asyncpg
 
 from db import status as status_db
+from feed.context import AppRuntime
 from feed.officials import area_chain_ids
 from feed.outbox import emit
 from feed.serialize import iso
@@ -37,7 +38,7 @@ ZERO = timedelta(0)
 RECHECK_HIDDEN = timedelta(hours=1)
 
 
-async def sweep(runtime: Any) -> int:
+async def sweep(runtime: AppRuntime) -> int:
     """Fire every threshold reached by now; returns how many fired. Safe to run from many processes."""
     now = runtime.clock()
     fired = 0
@@ -56,7 +57,9 @@ async def sweep(runtime: Any) -> int:
     return fired
 
 
-async def _escalate(conn: asyncpg.Connection, runtime: Any, post_id: int, clock_id: int, now: Any) -> int:
+async def _escalate(
+    conn: asyncpg.Connection, runtime: AppRuntime, post_id: int, clock_id: int, now: Any
+) -> int:
     fired = 0
     async with conn.transaction():
         state = await status_db.lock_post(conn, post_id)
@@ -121,7 +124,7 @@ async def _chain(conn: asyncpg.Connection, clock: Any, post_area: int | None) ->
 
 async def _emit(
     conn: asyncpg.Connection,
-    runtime: Any,
+    runtime: AppRuntime,
     post_id: int,
     step_id: int,
     areas: list[int],
@@ -138,7 +141,7 @@ async def _emit(
 class Sweeper:
     """Runs sweep() every settings.escalation_every_s seconds until stopped."""
 
-    def __init__(self, runtime: Any) -> None:
+    def __init__(self, runtime: AppRuntime) -> None:
         self._runtime = runtime
         self._task: asyncio.Task[None] | None = None
 

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
 from db import export as export_db
+from feed.context import AppRuntime, runtime_of
 from feed.errors import StreamBroken, invalid, log_unhandled
 from feed.parse import BadMoment, decimal_int, moment
 from kernel.categories import CATEGORIES
@@ -46,7 +47,7 @@ def _moment(raw: str | None, name: str, errors: dict[str, str]) -> datetime | No
 
 
 async def export(request: Request) -> StreamingResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     q = request.query_params
     errors: dict[str, str] = {}
     fmt = q.get("format", "geojson")
@@ -95,7 +96,7 @@ async def _guarded(chunks: AsyncIterator[bytes], request: Request) -> AsyncItera
         raise StreamBroken(f"export failed after {sent} bytes") from exc
 
 
-async def _rows(runtime: Any, params: dict[str, Any]) -> AsyncIterator[list[Any]]:
+async def _rows(runtime: AppRuntime, params: dict[str, Any]) -> AsyncIterator[list[Any]]:
     """Batches of rows from the cursor; the connection is held only while the response streams."""
     async with runtime.pool.acquire() as conn, conn.transaction(readonly=True):
         batch = []
@@ -108,7 +109,7 @@ async def _rows(runtime: Any, params: dict[str, Any]) -> AsyncIterator[list[Any]
             yield batch
 
 
-async def _csv(runtime: Any, params: dict[str, Any]) -> AsyncIterator[bytes]:
+async def _csv(runtime: AppRuntime, params: dict[str, Any]) -> AsyncIterator[bytes]:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -148,7 +149,7 @@ def feature(r: Any) -> dict[str, Any]:
     }
 
 
-async def _geojson(runtime: Any, params: dict[str, Any]) -> AsyncIterator[bytes]:
+async def _geojson(runtime: AppRuntime, params: dict[str, Any]) -> AsyncIterator[bytes]:
     yield b'{"type":"FeatureCollection","features":['
     first = True
     async for batch in _rows(runtime, params):

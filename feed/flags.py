@@ -27,6 +27,7 @@ from db import flags as flags_db
 from db import moderation as moderation_db
 from db import posts as posts_db
 from feed.auth import User, require_user
+from feed.context import AppRuntime, runtime_of
 from feed.errors import ApiError, invalid, not_found
 from feed.outbox import emit
 from feed.parse import no_unknown, path_id, read_json
@@ -49,7 +50,7 @@ def weight(account_age: timedelta, upheld: int, rejected: int, proven: bool = Tr
 
 
 async def _read(request: Request) -> tuple[str, str | None]:
-    data = await read_json(request, request.app.state.runtime.settings.max_json_bytes)
+    data = await read_json(request, runtime_of(request).settings.max_json_bytes)
     no_unknown(data, {"reason", "note"})
     errors: dict[str, str] = {}
     reason = data.get("reason")
@@ -85,7 +86,7 @@ def _flag_json(
 
 async def _record(
     conn: asyncpg.Connection,
-    runtime: Any,
+    runtime: AppRuntime,
     user: User,
     kind: str,
     target_id: int,
@@ -117,7 +118,7 @@ async def _record(
 
 
 async def flag_post(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = path_id(request)
     user = await require_user(request)
     reason, note = await _read(request)
@@ -141,7 +142,7 @@ async def flag_post(request: Request) -> JSONResponse:
 
 
 async def flag_comment(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     comment_id = path_id(request)
     user = await require_user(request)
     reason, note = await _read(request)

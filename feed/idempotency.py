@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from db import idempotency as idempotency_db
+from feed.context import AppRuntime
 from feed.errors import ApiError, invalid
 
 HEADER = "idempotency-key"
@@ -61,7 +62,7 @@ def _replay(row: Any, rhash: bytes) -> JSONResponse:
     return JSONResponse(row["response_body"], status_code=row["response_status"])
 
 
-async def stored(runtime: Any, user_id: int, key: str | None, rhash: bytes) -> JSONResponse | None:
+async def stored(runtime: AppRuntime, user_id: int, key: str | None, rhash: bytes) -> JSONResponse | None:
     """The original answer if this key was already used (cheap check before any slow work)."""
     if key is None:
         return None
@@ -70,7 +71,7 @@ async def stored(runtime: Any, user_id: int, key: str | None, rhash: bytes) -> J
     return _replay(row, rhash) if row is not None and row["response_status"] is not None else None
 
 
-async def once(runtime: Any, user_id: int, key: str | None, rhash: bytes, work: Work) -> JSONResponse:
+async def once(runtime: AppRuntime, user_id: int, key: str | None, rhash: bytes, work: Work) -> JSONResponse:
     ttl = runtime.settings.idempotency_ttl_s
     async with runtime.pool.acquire() as conn:
         try:

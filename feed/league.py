@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from db import league as league_db
 from feed.boundaries import LEVELS
+from feed.context import runtime_of
 from feed.errors import invalid
 from feed.officials import area_or_404
 from feed.parse import no_unknown, path_id
@@ -81,7 +82,7 @@ def as_csv(rows: list[dict[str, Any]], filename: str, columns: tuple[str, ...] =
 
 
 async def league(request: Request) -> Response:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     query = dict(request.query_params)
     no_unknown(query, {"level", "period"})
     level = query.get("level") or "kelurahan"
@@ -103,7 +104,7 @@ async def league(request: Request) -> Response:
 
 
 async def area_stats(request: Request) -> Response:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     area_id = path_id(request)
     query = dict(request.query_params)
     no_unknown(query, {"period"})

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from db import photos as photos_db
 from feed.auth import current_user
+from feed.context import runtime_of
 from feed.errors import ApiError
 from feed.posts import visible_to
 from media.serving import MEDIA_HEADERS, PRIVATE_MEDIA_HEADERS
@@ -29,7 +30,7 @@ def _not_found() -> ApiError:
 
 
 async def media(request: Request) -> Response:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     key = request.path_params["key"]
     # A bad token is a 401 whatever the key, so the answer never tells a public photo from a withheld one.
     user = await current_user(request)

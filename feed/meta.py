@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from feed.context import runtime_of
 from kernel.categories import as_json
 
 
@@ -33,7 +34,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     try:
         async with runtime.pool.acquire(timeout=2) as conn:
             await conn.fetchval("SELECT 1")
@@ -43,7 +44,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 async def config(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     settings = runtime.settings
     return JSONResponse(
         {

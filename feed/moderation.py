@@ -12,6 +12,7 @@ from db import comments as comments_db
 from db import moderation as moderation_db
 from db import posts as posts_db
 from feed.auth import STAFF_ROLES, User, require_role
+from feed.context import runtime_of
 from feed.errors import invalid, not_found
 from feed.outbox import emit
 from feed.parse import int_param, no_unknown, path_id, read_json, text_field
@@ -27,7 +28,7 @@ async def _staff(request: Request) -> User:
 
 async def _reason(request: Request, *, required: bool) -> str | None:
     """The {reason} body: required to hide; optional (body may be empty) to unhide."""
-    settings = request.app.state.runtime.settings
+    settings = runtime_of(request).settings
     empty = (
         request.headers.get("content-length") in (None, "0") and "transfer-encoding" not in request.headers
     )
@@ -45,7 +46,7 @@ async def _reason(request: Request, *, required: bool) -> str | None:
 
 
 async def _set_post_hidden(request: Request, hide: bool) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = path_id(request)
     user = await _staff(request)
     reason = await _reason(request, required=hide)
@@ -86,7 +87,7 @@ async def _lock_comment(conn: asyncpg.Connection, comment_id: int) -> tuple[Any,
 
 
 async def _set_comment_hidden(request: Request, hide: bool) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     comment_id = path_id(request)
     user = await _staff(request)
     reason = await _reason(request, required=hide)
@@ -121,7 +122,7 @@ async def unhide_comment(request: Request) -> JSONResponse:
 
 
 async def log(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     await _staff(request)
     no_unknown(dict(request.query_params), {"before", "limit"})
     limit = int_param(request, "limit", 50, low=1, high=200)

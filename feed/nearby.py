@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse
 from db import posts as posts_db
 from db import votes as votes_db
 from feed.auth import current_user
+from feed.context import runtime_of
 from feed.errors import invalid
 from feed.parse import int_param, no_unknown, number_field
 from feed.serialize import decode_cursor, encode_cursor, post_json
@@ -174,7 +175,7 @@ async def find(
 
 
 async def feed(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     q = parse_query(request)
     user = await current_user(request)
     staff = user is not None and user.is_staff

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from feed.context import runtime_of
 from feed.errors import ApiError
 from kernel import logs, metrics, proxies
 
@@ -115,7 +116,7 @@ class Observability:
 # path; with it, only `Authorization: Bearer <that token>` gets the text, anything else a 401.
 # docs/operations.md "Where to scrape".
 async def metrics_endpoint(request: Request) -> Response:
-    expected = request.app.state.runtime.settings.metrics_token
+    expected = runtime_of(request).settings.metrics_token
     if not expected:
         raise ApiError(404, "not_found", "Not Found")
     scheme, _, presented = request.headers.get("authorization", "").partition(" ")

@@ -19,6 +19,7 @@ from db import status as status_db
 from feed import boundaries, privacy, sla
 from feed.areas import area_json
 from feed.auth import User, require_role
+from feed.context import runtime_of
 from feed.errors import invalid, not_found
 from feed.parse import int_param, no_unknown
 from feed.serialize import iso, post_json
@@ -166,7 +167,7 @@ async def inbox(request: Request) -> JSONResponse:
 
     Newest first; with overdue=true only posts past their running deadline, most overdue first. Admins see
     every routed post (the unrouted ones are GET /api/admin/unrouted)."""
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     user = await require_role(request, "official", "admin")
     no_unknown(dict(request.query_params), {"status", "overdue", "limit", "cursor"})
     status = request.query_params.get("status") or None
@@ -211,7 +212,7 @@ async def inbox(request: Request) -> JSONResponse:
 async def unrouted(request: Request) -> JSONResponse:
     """GET /api/admin/unrouted?limit=&cursor= — the fallback queue: posts outside every area, newest first.
     An admin dispatches one with POST /api/posts/{id}/status {"status": "forwarded", "to_area": …}."""
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     await require_role(request, "admin")
     no_unknown(dict(request.query_params), {"limit", "cursor"})
     limit = int_param(request, "limit", 50, low=1, high=200)

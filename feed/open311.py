@@ -26,6 +26,7 @@ from db import open311 as open311_db
 from db import users as users_db
 from feed import geocode, idempotency, posts
 from feed.auth import User, hash_password
+from feed.context import AppRuntime, runtime_of
 from feed.errors import ApiError
 from feed.meta import absolute, public_base
 from feed.open311_xml import FORMATS, render
@@ -91,7 +92,7 @@ def local(moment: datetime | None) -> str | None:
 # --- Discovery and services ------------------------------------------------------------------------
 @endpoint
 async def discovery(request: Request, fmt: str) -> Response:
-    base = public_base(request.app.state.runtime.settings) + "open311/v2/"  # never from the Host header
+    base = public_base(runtime_of(request).settings) + "open311/v2/"  # never from the Host header
     body = {
         "changeset": CHANGESET,
         "contact": "See the warga instance's operators.",
@@ -125,7 +126,7 @@ def service_json(code: str, sensitive: tuple[str, ...]) -> dict[str, Any]:
 
 @endpoint
 async def services(request: Request, fmt: str) -> Response:
-    sensitive = request.app.state.runtime.settings.sensitive_categories
+    sensitive = runtime_of(request).settings.sensitive_categories
     return render(fmt, "services", [service_json(code, sensitive) for code in CATEGORIES])
 
 
@@ -142,7 +143,7 @@ async def service_definition(request: Request, fmt: str) -> Response:
 async def _account(request: Request, key: str | None) -> User:
     if not key:
         raise Open311Error(403, "api_key is required.")
-    async with request.app.state.runtime.pool.acquire() as conn:
+    async with runtime_of(request).pool.acquire() as conn:
         row = await apikeys_db.user_for_key(conn, key_digest(key))
     if row is None:
         raise Open311Error(403, "api_key is not valid.")
@@ -248,7 +249,7 @@ def validate_request(data: dict[str, Any]) -> posts.NewPost:
     return posts.NewPost(description, code, lat, lon, attributes, address)
 
 
-async def locate(runtime: Any, new: posts.NewPost) -> posts.NewPost:
+async def locate(runtime: AppRuntime, new: posts.NewPost) -> posts.NewPost:
     """A request with only address_string is placed inside the area the address names (feed.geocode)."""
     if not math.isnan(new.lat):
         return new
@@ -300,7 +301,7 @@ async def create_request(request: Request, fmt: str) -> Response:
     new = validate_request(data)
     # Contact fields (email, names, phone, device_id, account_id) are accepted and not stored: the report
     # belongs to the key's account, and warga keeps no personal data it does not need.
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     key = _idempotency_key(request)
     rhash = b""
     answer: Response | None = None
@@ -324,7 +325,7 @@ async def create_request(request: Request, fmt: str) -> Response:
 
 
 # --- Reading requests ----------------------------------------------------------------------------------
-def request_json(row: Any, runtime: Any, place: str | None = None) -> dict[str, Any]:
+def request_json(row: Any, runtime: AppRuntime, place: str | None = None) -> dict[str, Any]:
     """One request in the spec's field order; `place` describes the post's area in words. Extension:
     `attributes`, the answers to the service's questions, as [{code, value}] ({code, values} for a list).
     `media_url` is absolute, under WARGA_MEDIA_BASE_URL or WARGA_PUBLIC_URL (feed.meta.absolute)."""
@@ -371,7 +372,7 @@ def _notes(row: Any) -> str | None:
     return note
 
 
-async def _items(conn: Any, rows: list[Any], runtime: Any) -> list[dict[str, Any]]:
+async def _items(conn: Any, rows: list[Any], runtime: AppRuntime) -> list[dict[str, Any]]:
     places = await geocode.describe_areas(conn, [r["area_id"] for r in rows if r["area_id"] is not None])
     return [request_json(r, runtime, places.get(r["area_id"])) for r in rows]
 
@@ -425,7 +426,7 @@ def window(start: datetime | None, end: datetime | None, now: datetime) -> tuple
 
 @endpoint
 async def list_requests(request: Request, fmt: str) -> Response:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     q = request.query_params
     async with runtime.pool.acquire() as conn:
         if q.get("service_request_id"):  # the spec: overrides every other parameter
@@ -473,7 +474,7 @@ def _path_id(request: Request, name: str) -> int:
 
 @endpoint
 async def get_request(request: Request, fmt: str) -> Response:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = _path_id(request, "id")
     async with runtime.pool.acquire() as conn:
         rows = await open311_db.by_ids(conn, [post_id])
@@ -487,7 +488,7 @@ async def get_request(request: Request, fmt: str) -> Response:
 async def get_token(request: Request, fmt: str) -> Response:
     """A token is the id of a request that was held for review: it maps to the request once public."""
     post_id = _path_id(request, "token")
-    async with request.app.state.runtime.pool.acquire() as conn:
+    async with runtime_of(request).pool.acquire() as conn:
         public = await open311_db.visible_id(conn, post_id)
     if not public:
         raise Open311Error(404, "No public service request for this token (yet).")

@@ -21,6 +21,7 @@ from db import posts as posts_db
 from db import votes as votes_db
 from feed import duplicates, idempotency, privacy, spam
 from feed.auth import User, current_user, require_user
+from feed.context import AppRuntime, runtime_of
 from feed.errors import ApiError, invalid, not_found
 from feed.officials import route_new_post
 from feed.outbox import emit
@@ -156,7 +157,7 @@ async def locate_photo(request: Request) -> JSONResponse:
     """Preview for location_from_photo: where does this photo say it was taken? Nothing is stored, so the
     reporter can confirm (or move) the position on the map before publishing."""
     try:
-        runtime = request.app.state.runtime
+        runtime = runtime_of(request)
         user = await require_user(request)
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != "multipart/form-data":
             raise ApiError(415, "unsupported_media_type", "Send multipart/form-data with one `photo`.")
@@ -208,7 +209,7 @@ async def _read_multipart(request: Request) -> tuple[dict[str, Any], list[Upload
     return data, uploads
 
 
-async def _process_photo(runtime: Any, upload: UploadFile) -> tuple[Any, dict[str, Any]]:
+async def _process_photo(runtime: AppRuntime, upload: UploadFile) -> tuple[Any, dict[str, Any]]:
     limit = runtime.settings.max_photo_bytes
     if upload.size is not None and upload.size > limit:
         raise ApiError(
@@ -231,7 +232,7 @@ async def create(request: Request) -> JSONResponse:
 
 
 async def _create(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     user = await require_user(request)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     uploads: list[UploadFile] = []
@@ -258,7 +259,7 @@ async def _create(request: Request) -> JSONResponse:
 
 async def publish(
     request: Request,
-    runtime: Any,
+    runtime: AppRuntime,
     user: User,
     new: NewPost,
     uploads: list[UploadFile],
@@ -295,7 +296,7 @@ async def publish(
 
 
 async def _insert_post(
-    conn: asyncpg.Connection, runtime: Any, user: User, new: NewPost, photos: list[Any]
+    conn: asyncpg.Connection, runtime: AppRuntime, user: User, new: NewPost, photos: list[Any]
 ) -> tuple[int, dict[str, Any], idempotency.Finish]:
     """In the creating transaction: the post (held or published), its photos, suggestions; returns the
     answer and the step that appends its event (the last statement)."""
@@ -376,7 +377,7 @@ async def _insert_post(
 
 # --- Read and delete -------------------------------------------------------------------------------
 async def get_post(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = path_id(request)
     user = await current_user(request)
     async with runtime.pool.acquire() as conn:
@@ -392,7 +393,7 @@ async def get_post(request: Request) -> JSONResponse:
 
 
 async def delete_post(request: Request) -> Response:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = path_id(request)
     user = await require_user(request)
     async with runtime.pool.acquire() as conn, conn.transaction():

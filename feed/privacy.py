@@ -26,12 +26,13 @@ from db import agencies as agencies_db
 from db import officials as officials_db
 from db import secrets as secrets_db
 from feed.auth import User
+from feed.context import AppRuntime
 from kernel.geo import EARTH_RADIUS_M
 
 _KEYS: dict[str, bytes] = {}  # dsn -> secret: read once per process
 
 
-async def fuzz_key(runtime: Any, conn: asyncpg.Connection) -> bytes:
+async def fuzz_key(runtime: AppRuntime, conn: asyncpg.Connection) -> bytes:
     configured = runtime.settings.fuzz_secret
     if configured:
         return bytes(configured.reveal(), "utf-8")

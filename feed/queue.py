@@ -22,6 +22,7 @@ from db import moderation as moderation_db
 from db import posts as posts_db
 from feed import queue_cursor
 from feed.auth import STAFF_ROLES, User, require_role
+from feed.context import AppRuntime, runtime_of
 from feed.errors import ApiError, invalid, not_found
 from feed.moderation import MAX_REASON
 from feed.outbox import emit
@@ -52,7 +53,7 @@ def _item_json(row: Any) -> dict[str, Any]:
 
 
 async def list_queue(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     await staff(request)
     no_unknown(dict(request.query_params), {"order", "limit", "cursor"})
     order = request.query_params.get("order", "newest")
@@ -92,7 +93,7 @@ async def list_queue(request: Request) -> JSONResponse:
 
 
 async def resolve(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     kind = request.path_params["kind"]
     if kind not in KINDS:
         raise not_found("queue item")
@@ -120,7 +121,7 @@ async def resolve(request: Request) -> JSONResponse:
 
 
 async def _resolve_post(
-    conn: asyncpg.Connection, runtime: Any, user: User, post_id: int, action: str, reason: str
+    conn: asyncpg.Connection, runtime: AppRuntime, user: User, post_id: int, action: str, reason: str
 ) -> dict[str, Any]:
     state = await posts_db.lock(conn, post_id)
     if state is None or state["deleted_at"] is not None:
@@ -149,7 +150,7 @@ async def _resolve_post(
 
 
 async def _resolve_comment(
-    conn: asyncpg.Connection, runtime: Any, user: User, comment_id: int, action: str, reason: str
+    conn: asyncpg.Connection, runtime: AppRuntime, user: User, comment_id: int, action: str, reason: str
 ) -> dict[str, Any]:
     post_id = await comments_db.post_of(conn, comment_id)
     post = await posts_db.lock(conn, post_id) if post_id is not None else None

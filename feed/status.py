@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse
 from db import posts as posts_db
 from db import status as status_db
 from feed.auth import User, current_user, require_user
+from feed.context import runtime_of
 from feed.errors import ApiError, invalid, not_found
 from feed.officials import area_chain_ids, may_act, resolve_agency, resolve_area, start_clock
 from feed.outbox import emit
@@ -103,7 +104,7 @@ async def emit_step(
 
 # --- POST /api/posts/{id}/status ----------------------------------------------------------------------
 async def _read(request: Request) -> tuple[dict[str, Any], UploadFile | None]:
-    settings = request.app.state.runtime.settings
+    settings = runtime_of(request).settings
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "application/json":
         return await read_json(request, settings.max_json_bytes), None
@@ -161,7 +162,7 @@ async def change_status(request: Request) -> JSONResponse:
 
 
 async def _change_status(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = path_id(request)
     user = await require_user(request)
     data, upload = await _read(request)
@@ -283,7 +284,7 @@ async def _forward_target(
 
 # --- POST /api/posts/{id}/reopen ------------------------------------------------------------------------
 async def reopen(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = path_id(request)
     user = await require_user(request)
     data = await read_json(request, runtime.settings.max_json_bytes)
@@ -337,7 +338,7 @@ async def reopen(request: Request) -> JSONResponse:
 
 # --- GET /api/posts/{id}/timeline -----------------------------------------------------------------------
 async def timeline(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = path_id(request)
     user = await current_user(request)
     async with runtime.pool.acquire() as conn:

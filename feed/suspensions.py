@@ -17,6 +17,7 @@ from db import moderation as moderation_db
 from db import posts as posts_db
 from db import suspensions as suspensions_db
 from db import users as users_db
+from feed.context import runtime_of
 from feed.errors import ApiError, invalid, not_found
 from feed.moderation import MAX_REASON
 from feed.outbox import emit
@@ -28,7 +29,7 @@ MAX_DAYS = 3650
 
 
 async def suspend(request: Request) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     user_id = path_id(request)
     actor = await staff(request)
     data = await read_json(request, runtime.settings.max_json_bytes)

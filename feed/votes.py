@@ -8,13 +8,14 @@ from starlette.responses import JSONResponse
 from db import posts as posts_db
 from db import votes as votes_db
 from feed.auth import require_user
+from feed.context import runtime_of
 from feed.outbox import emit
 from feed.parse import path_id
 from feed.posts import lock_open_post
 
 
 async def _set_vote(request: Request, on: bool) -> JSONResponse:
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     post_id = path_id(request)
     user = await require_user(request)
     await runtime.limits.check(request, "vote", user.id)

@@ -21,6 +21,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from feed.context import runtime_of
+
 STATIC = Path(__file__).parent / "static"
 _TILE_META = '<meta name="warga-tile-url" content="">'
 # map.js's default when settings.tile_url is empty (and /api/config's).
@@ -115,7 +117,7 @@ def _page(tile_url: str) -> tuple[bytes, bytes]:
 
 async def index(request: Request) -> Response:
     # The tile server is an operator's choice (WARGA_TILE_URL); empty = OpenStreetMap.
-    runtime = request.app.state.runtime
+    runtime = runtime_of(request)
     settings = runtime.settings
     tile_url = settings.tile_url
     plain, packed = _page(tile_url)

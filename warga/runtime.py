@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -55,7 +56,8 @@ class Runtime:
         self.settings = settings
         self.parts = parts
         self.dsn = ""
-        self.clock = utcnow  # replaced in tests that need to move time (response clocks, escalation)
+        # Replaced in tests that need to move time (response clocks, escalation).
+        self.clock: Callable[[], datetime] = utcnow
         self._embedded: EmbeddedPostgres | None = None
         self._pool: asyncpg.Pool | None = None
         self._photos: PhotoProcessor | None = None
