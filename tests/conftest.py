@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -17,6 +17,9 @@ from feed.app import build_app
 from kernel.settings import Secret, Settings
 from tests import services
 from warga.runtime import Runtime
+
+if TYPE_CHECKING:
+    from tests.officials_helpers import Clock, World
 
 # Tables emptied before each test; schema_migrations and relay_state keep their rows.
 TABLES = (
@@ -114,3 +117,21 @@ def make_user(runtime: Runtime) -> MakeUser:
         return Account(row["id"], handle, role, token)
 
     return make
+
+
+@pytest.fixture
+async def clock(runtime: Runtime) -> AsyncIterator[Clock]:
+    """runtime.clock under the test's control, and the background escalation sweep paused meanwhile."""
+    from tests.officials_helpers import controlled_clock  # (it imports this module: not at the top)
+
+    async with controlled_clock(runtime) as c:
+        yield c
+
+
+@pytest.fixture
+async def world(runtime: Runtime, make_user: MakeUser, clock: Clock) -> World:
+    """Areas K > C1 (L1 with a hole, L2) and C2 (L3): a lurah of L1, a camat of C1, an official of L3, a
+    citizen and an admin (tests/officials_helpers.py), on a controlled clock."""
+    from tests.officials_helpers import make_world
+
+    return await make_world(runtime, make_user)

@@ -8,7 +8,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,6 @@ from tests.officials_helpers import (
     Clock,
     World,
     change,
-    controlled_clock,
     make_world,
     post_at,
 )
@@ -49,12 +47,6 @@ class City:
     @property
     def admin(self) -> Account:
         return self.world.admin
-
-
-@pytest.fixture
-async def clock(runtime: Runtime) -> AsyncIterator[Clock]:
-    async with controlled_clock(runtime) as c:
-        yield c
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ SLA, each threshold once, as timeline steps and `post.escalated` outbox events f
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -20,24 +19,11 @@ from tests.officials_helpers import (
     Clock,
     World,
     change,
-    controlled_clock,
-    make_world,
     post_at,
     resolve,
 )
 from tests.test_posts import view_of
 from warga.runtime import Runtime
-
-
-@pytest.fixture
-async def clock(runtime: Runtime) -> AsyncIterator[Clock]:
-    async with controlled_clock(runtime) as c:
-        yield c
-
-
-@pytest.fixture
-async def world(runtime: Runtime, make_user: MakeUser, clock: Clock) -> World:
-    return await make_world(runtime, make_user)
 
 
 async def escalated_events(runtime: Runtime) -> list[dict[str, Any]]:

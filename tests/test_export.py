@@ -18,15 +18,9 @@ import pytest
 from db import export as export_db
 from feed import export
 from feed.errors import StreamBroken
-from tests.conftest import MakeUser
-from tests.officials_helpers import IN_L1, IN_L3, World, make_world, post_at
+from tests.officials_helpers import IN_L1, IN_L3, World, post_at
 from tests.services import served_by_uvicorn
 from warga.runtime import Runtime
-
-
-@pytest.fixture
-async def world(runtime: Runtime, make_user: MakeUser) -> World:
-    return await make_world(runtime, make_user)
 
 
 async def features(client: httpx.AsyncClient, **params: Any) -> list[dict[str, Any]]:

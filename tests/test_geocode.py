@@ -5,7 +5,6 @@ address_string alone (approximate, said so) in both formats."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -14,8 +13,7 @@ import pytest
 from feed import geocode
 from feed.boundaries import parse_geometry
 from feed.open311 import APPROXIMATE
-from tests.conftest import MakeUser
-from tests.officials_helpers import HOLE, World, box, controlled_clock, make_world
+from tests.officials_helpers import HOLE, World, box
 from tests.test_open311 import V2, form, xml
 from warga.runtime import Runtime
 
@@ -99,10 +97,6 @@ def test_describe_words_the_hierarchy() -> None:
 
 
 # --- Through Open311 ---------------------------------------------------------------------------------
-@pytest.fixture
-async def world(runtime: Runtime, make_user: MakeUser) -> AsyncIterator[World]:
-    async with controlled_clock(runtime):
-        yield await make_world(runtime, make_user)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +21,6 @@ from tests.officials_helpers import (
     Clock,
     World,
     change,
-    controlled_clock,
     make_world,
     post_at,
     resolve,
@@ -33,13 +31,7 @@ H = 3600.0
 
 
 @pytest.fixture
-async def clock(runtime: Runtime) -> AsyncIterator[Clock]:
-    async with controlled_clock(runtime) as c:
-        yield c
-
-
-@pytest.fixture
-async def world(runtime: Runtime, make_user: MakeUser, clock: Clock, client: httpx.AsyncClient) -> World:
+async def league(runtime: Runtime, make_user: MakeUser, clock: Clock, client: httpx.AsyncClient) -> World:
     """Category garbage (default SLA: acknowledge 24 h, resolve 168 h). Everything reported at T0.
 
     L1 (lurah; population 10,000): a ack +1h resolved +10h; b ack +2h resolved +30h; c ack +3h, open;
@@ -171,7 +163,7 @@ def check(row: dict[str, Any], expected: dict[str, Any]) -> None:
 
 
 async def test_kelurahan_league_matches_hand_computed_figures(
-    client: httpx.AsyncClient, world: World
+    client: httpx.AsyncClient, league: World
 ) -> None:
     r = await client.get("/api/league", params={"level": "kelurahan", "period": "30d"})
     assert r.status_code == 200, r.text
@@ -180,12 +172,12 @@ async def test_kelurahan_league_matches_hand_computed_figures(
     assert [row["name"] for row in body["items"]] == ["L3", "L1", "L2"]
     for row in body["items"]:
         assert set(row) == set(COLUMNS)
-        assert row["area_id"] == world.area[row["name"]]
+        assert row["area_id"] == league.area[row["name"]]
         check(row, EXPECTED[row["name"]])
 
 
 async def test_kecamatan_league_aggregates_the_kelurahan_below(
-    client: httpx.AsyncClient, world: World
+    client: httpx.AsyncClient, league: World
 ) -> None:
     r = await client.get("/api/league", params={"level": "kecamatan"})
     rows = {row["name"]: row for row in r.json()["items"]}
@@ -209,8 +201,8 @@ async def test_kecamatan_league_aggregates_the_kelurahan_below(
     check(rows["C2"], {"reports": 1, "officials": 2, "within_sla_share": 1.0})
 
 
-async def test_area_stats_and_period(client: httpx.AsyncClient, world: World) -> None:
-    r = await client.get(f"/api/areas/{world.area['L1']}/stats")
+async def test_area_stats_and_period(client: httpx.AsyncClient, league: World) -> None:
+    r = await client.get(f"/api/areas/{league.area['L1']}/stats")
     assert r.status_code == 200, r.text
     check(r.json(), EXPECTED["L1"])
     assert r.json()["period"] == "30d"
@@ -219,14 +211,14 @@ async def test_area_stats_and_period(client: httpx.AsyncClient, world: World) ->
     assert all(row["reports"] == 0 and row["rank"] is None for row in r.json()["items"])
 
 
-async def test_csv(client: httpx.AsyncClient, world: World) -> None:
+async def test_csv(client: httpx.AsyncClient, league: World) -> None:
     r = await client.get("/api/league", headers={"Accept": "text/csv"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert tuple(rows[0]) == COLUMNS
     assert [row["name"] for row in rows] == ["L3", "L1", "L2"]
     assert rows[0]["resolve_median_s"] == "" and float(rows[1]["ack_p90_s"]) == pytest.approx(78840.0)
-    r = await client.get(f"/api/areas/{world.area['L2']}/stats", headers={"Accept": "text/csv"})
+    r = await client.get(f"/api/areas/{league.area['L2']}/stats", headers={"Accept": "text/csv"})
     assert list(csv.reader(io.StringIO(r.text)))[1][COLUMNS.index("reopen_rate")] == "1.0"
 
 

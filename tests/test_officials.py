@@ -7,7 +7,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -26,23 +25,10 @@ from tests.officials_helpers import (
     Clock,
     World,
     change,
-    controlled_clock,
-    make_world,
     post_at,
 )
 from tests.realtime_client import WsClient, ws_url
 from warga.runtime import Runtime
-
-
-@pytest.fixture
-async def clock(runtime: Runtime) -> AsyncIterator[Clock]:
-    async with controlled_clock(runtime) as c:
-        yield c
-
-
-@pytest.fixture
-async def world(runtime: Runtime, make_user: MakeUser, clock: Clock) -> World:
-    return await make_world(runtime, make_user)
 
 
 # --- Routing -------------------------------------------------------------------------------------------

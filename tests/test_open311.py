@@ -5,7 +5,6 @@ an official with proof -> shown closed with its notes."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,8 +13,7 @@ import pytest
 
 from feed import open311
 from feed.middleware import BodyLimit
-from tests.conftest import MakeUser
-from tests.officials_helpers import IN_L1, World, away, change, controlled_clock, make_world, resolve
+from tests.officials_helpers import IN_L1, World, away, change, resolve
 from tests.photo_samples import phone_jpeg
 from tests.realtime_client import WsClient, ws_url
 from tests.trust_helpers import limits, settings
@@ -27,12 +25,6 @@ REQUEST_FIELDS = (
     "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime",
     "address", "address_id", "zipcode", "lat", "long", "media_url", "attributes",
 )  # fmt: skip
-
-
-@pytest.fixture
-async def world(runtime: Runtime, make_user: MakeUser) -> AsyncIterator[World]:
-    async with controlled_clock(runtime):
-        yield await make_world(runtime, make_user)
 
 
 @pytest.fixture

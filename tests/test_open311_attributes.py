@@ -4,14 +4,11 @@ app's POST /api/posts takes the same answers and the post JSON carries them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
 from feed import open311
-from tests.conftest import MakeUser
-from tests.officials_helpers import IN_L1, World, controlled_clock, make_world
+from tests.officials_helpers import IN_L1, World
 from tests.photo_samples import phone_jpeg
 from tests.test_open311 import V2, form, xml
 from warga.runtime import Runtime
@@ -19,12 +16,6 @@ from warga.runtime import Runtime
 ATTRIBUTE_FIELDS = [
     "variable", "code", "datatype", "required", "datatype_description", "order", "description", "values",
 ]  # fmt: skip
-
-
-@pytest.fixture
-async def world(runtime: Runtime, make_user: MakeUser) -> AsyncIterator[World]:
-    async with controlled_clock(runtime):
-        yield await make_world(runtime, make_user)
 
 
 @pytest.fixture

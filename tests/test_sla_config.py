@@ -3,27 +3,15 @@ a change never rewrites running clocks), and the order of the workflow's refusal
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import httpx
 import pytest
 
 from feed import escalation
-from tests.conftest import MakeUser
-from tests.officials_helpers import IN_L1, IN_L3, Clock, World, change, controlled_clock, make_world, post_at
+from tests.officials_helpers import IN_L1, IN_L3, Clock, World, change, post_at
 from warga.runtime import Runtime
-
-
-@pytest.fixture
-async def clock(runtime: Runtime) -> AsyncIterator[Clock]:
-    async with controlled_clock(runtime) as c:
-        yield c
-
-
-@pytest.fixture
-async def world(runtime: Runtime, make_user: MakeUser, clock: Clock) -> World:
-    return await make_world(runtime, make_user)
 
 
 @pytest.fixture

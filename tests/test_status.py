@@ -4,7 +4,6 @@ timeline."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -24,23 +23,10 @@ from tests.officials_helpers import (
     World,
     away,
     change,
-    controlled_clock,
-    make_world,
     post_at,
     resolve,
 )
 from warga.runtime import Runtime
-
-
-@pytest.fixture
-async def clock(runtime: Runtime) -> AsyncIterator[Clock]:
-    async with controlled_clock(runtime) as c:
-        yield c
-
-
-@pytest.fixture
-async def world(runtime: Runtime, make_user: MakeUser, clock: Clock) -> World:
-    return await make_world(runtime, make_user)
 
 
 def error_code(r: httpx.Response) -> str:

@@ -81,7 +81,7 @@ async def _account(rt: Runtime, role: str) -> Account:
 
 
 @pytest.fixture
-async def world(start_runtime: Any) -> Any:
+async def walk(start_runtime: Any) -> Any:
     # Its own database and a replay limit above what one test writes: `since: 0` replays everything.
     # Holds come from links alone (not from the volume of posts a test makes).
     quiet = {"new_account_posts": 1_000_000, "spam_burst_posts": 1_000_000}
@@ -118,12 +118,12 @@ async def world(start_runtime: Any) -> Any:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(seed=st.integers(0, 2**64 - 1))
-async def test_every_frame_agrees_with_rest_for_its_viewer(world: World, seed: int) -> None:
+async def test_every_frame_agrees_with_rest_for_its_viewer(walk: World, seed: int) -> None:
     """Hypothesis draws one seed per example and the walk draws its steps from it: the state machine is a
     live server over the network, which Hypothesis's (synchronous) RuleBasedStateMachine cannot drive, and
     draws made step by step from st.data() trip its replay checks when a step's outcome depends on the
     server. A failure names its seed and the steps before it; `@example(seed=…)` replays it."""
-    w, data = world, random.Random(seed)
+    w, data = walk, random.Random(seed)
     await _fresh_content(w)
     trace: list[str] = []
     for viewer in w.viewers:
@@ -303,7 +303,7 @@ ACTIONS = [
 
 
 def _pick_post(w: World, data: random.Random) -> int | None:
-    """One of the recent posts (the world carries over between examples)."""
+    """One of the recent posts (the walk carries over between examples)."""
     index = data.randint(0, 1_000)
     recent = sorted(w.posts)[-30:]
     return recent[index % len(recent)] if recent else None
