@@ -46,6 +46,28 @@ class WsClient:
         ws = await connect(url, additional_headers=headers, open_timeout=WAIT_S, max_size=None, **kwargs)
         return cls(ws)
 
+    @classmethod
+    async def authed(cls, url: str, token: str | None) -> WsClient:
+        """A socket signed in with `token` (anonymous with None)."""
+        ws = await cls.open(url)
+        if token is not None:
+            await ws.send({"type": "auth", "token": token})
+            reply = await ws.recv()
+            assert reply["type"] == "authed", reply
+        return ws
+
+    async def ask(self, sub: str, **target: Any) -> dict[str, Any]:
+        """Subscribe to any target (`near=…`, `area=…`, `agency=…`, `moderation=True`); the reply, whatever
+        it is (`subscribed` or an error)."""
+        await self.send({"type": "subscribe", "id": sub, **target})
+        return await self.recv()
+
+    async def next_event(self) -> dict[str, Any]:
+        while True:
+            message = await self.recv()
+            if message["type"] == "event":
+                return message
+
     async def send(self, message: dict[str, Any] | str) -> None:
         await self.ws.send(message if isinstance(message, str) else json.dumps(message))
 

@@ -317,25 +317,6 @@ async def test_agency_league_figures_by_hand(client: httpx.AsyncClient, city: Ci
 
 
 # --- Live -----------------------------------------------------------------------------------------------
-async def authed(runtime: Runtime, token: str) -> WsClient:
-    ws = await WsClient.open(ws_url(runtime))
-    await ws.send({"type": "auth", "token": token})
-    assert (await ws.recv())["type"] == "authed"
-    return ws
-
-
-async def subscribe(ws: WsClient, sub: str, **target: Any) -> dict[str, Any]:
-    await ws.send({"type": "subscribe", "id": sub, **target})
-    return await ws.recv()
-
-
-async def next_event(ws: WsClient) -> dict[str, Any]:
-    while True:
-        message = await ws.recv()
-        if message["type"] == "event":
-            return message
-
-
 async def test_only_agency_officials_and_admins_subscribe_to_an_agency(runtime: Runtime, city: City) -> None:
     world = city.world
     cases = [
@@ -348,9 +329,9 @@ async def test_only_agency_officials_and_admins_subscribe_to_an_agency(runtime: 
         (world.admin.token, "NOPE", "invalid"),
     ]
     for token, code, outcome in cases:
-        ws = await authed(runtime, token)
+        ws = await WsClient.authed(ws_url(runtime), token)
         try:
-            reply = await subscribe(ws, "a", agency=code)
+            reply = await ws.ask("a", agency=code)
             assert (reply.get("code") if reply["type"] == "error" else reply["type"]) == outcome, (
                 code,
                 reply,
@@ -360,7 +341,7 @@ async def test_only_agency_officials_and_admins_subscribe_to_an_agency(runtime: 
     anonymous = await WsClient.open(ws_url(runtime))
     try:
         for target in ({"agency": "DSDA"}, {"agency": 5}, {"agency": ""}, {"agency": "DSDA", "area": 1}):
-            reply = await subscribe(anonymous, "a", **target)
+            reply = await anonymous.ask("a", **target)
             assert reply["type"] == "error" and reply["code"] in ("forbidden", "invalid"), (target, reply)
     finally:
         await anonymous.close()
@@ -373,40 +354,40 @@ async def test_agency_subscribers_hear_their_reports_live(
     pid = (await post_at(client, world.citizen, IN_L1))["id"]
     async with runtime.pool.acquire() as conn:
         before = await events_db.latest_seq(conn)
-    dsda = await authed(runtime, city.dsda.token)
-    dlh = await authed(runtime, city.dlh.token)
-    lurah = await authed(runtime, world.lurah.token)
+    dsda = await WsClient.authed(ws_url(runtime), city.dsda.token)
+    dlh = await WsClient.authed(ws_url(runtime), city.dlh.token)
+    lurah = await WsClient.authed(ws_url(runtime), world.lurah.token)
     try:
-        assert (await subscribe(dsda, "d", agency="DSDA"))["type"] == "subscribed"
-        assert (await subscribe(dlh, "x", agency="DLH"))["type"] == "subscribed"
-        assert (await subscribe(lurah, "l", area=world.area["L1"]))["type"] == "subscribed"
+        assert (await dsda.ask("d", agency="DSDA"))["type"] == "subscribed"
+        assert (await dlh.ask("x", agency="DLH"))["type"] == "subscribed"
+        assert (await lurah.ask("l", area=world.area["L1"]))["type"] == "subscribed"
         assert (await change(client, world.lurah, pid, "forwarded", to_agency="DSDA")).status_code == 200
-        got = await next_event(dsda)
+        got = await dsda.next_event()
         assert (got["sub"], got["event"], got["step"]["to_agency"]) == ("d", "post.updated", "DSDA")
-        got = await next_event(lurah)  # the old owner sees it leave
+        got = await lurah.next_event()  # the old owner sees it leave
         assert got["step"]["to_agency"] == "DSDA"
         # The agency's steps reach it and the report's area (which keeps watching).
         assert (await change(client, city.dsda, pid, "acknowledged", note="otw")).status_code == 200
         for ws in (dsda, lurah):
-            got = await next_event(ws)
+            got = await ws.next_event()
             assert (got["post"]["id"], got["step"]["status"]) == (pid, "acknowledged")
         # Back to an area: the agency hears it leave.
         assert (await change(client, city.dsda, pid, "forwarded", to_area="L3")).status_code == 200
-        got = await next_event(dsda)
+        got = await dsda.next_event()
         assert (got["step"]["from_agency"], got["post"]["area_id"]) == ("DSDA", world.area["L3"])
         # A DLH report shows up at DLH only: DSDA's next event is its own again.
         other = (await post_at(client, world.citizen, IN_L3))["id"]
         assert (await change(client, world.other, other, "forwarded", to_agency="DLH")).status_code == 200
-        assert (await next_event(dlh))["post"]["id"] == other
+        assert (await dlh.next_event())["post"]["id"] == other
         third = (await post_at(client, world.citizen, IN_L3))["id"]
         assert (await change(client, world.other, third, "forwarded", to_agency="DSDA")).status_code == 200
-        assert (await next_event(dsda))["post"]["id"] == third
+        assert (await dsda.next_event())["post"]["id"] == third
         # A resuming subscriber replays the agency's events since a sequence number.
-        late = await authed(runtime, city.dsda.token)
+        late = await WsClient.authed(ws_url(runtime), city.dsda.token)
         try:
             await late.send({"type": "subscribe", "id": "r", "agency": "DSDA", "since": before})
             assert (await late.recv())["type"] == "subscribed"
-            replayed = [await next_event(late) for _ in range(4)]
+            replayed = [await late.next_event() for _ in range(4)]
             assert [(e["post"]["id"], e["step"]["status"]) for e in replayed] == [
                 (pid, "forwarded"),
                 (pid, "acknowledged"),
@@ -426,12 +407,12 @@ async def test_removing_an_assignment_ends_its_live_subscriptions_and_inbox(
 ) -> None:
     world = city.world
     pid = (await post_at(client, world.citizen, IN_L1))["id"]
-    lurah = await authed(runtime, world.lurah.token)
-    dsda = await authed(runtime, city.dsda.token)
+    lurah = await WsClient.authed(ws_url(runtime), world.lurah.token)
+    dsda = await WsClient.authed(ws_url(runtime), city.dsda.token)
     try:
         await lurah.subscribe("n", IN_L1[0], IN_L1[1], 500)  # a public subscription, which stays
-        assert (await subscribe(lurah, "l", area=world.area["L1"]))["type"] == "subscribed"
-        assert (await subscribe(dsda, "d", agency="DSDA"))["type"] == "subscribed"
+        assert (await lurah.ask("l", area=world.area["L1"]))["type"] == "subscribed"
+        assert (await dsda.ask("d", agency="DSDA"))["type"] == "subscribed"
         assert pid in await inbox_ids(client, world.lurah)
         body = {"handle": world.lurah.handle, "area": "L1"}
         r = await client.request("DELETE", "/api/admin/officials", json=body, headers=world.admin.headers)
@@ -440,10 +421,10 @@ async def test_removing_an_assignment_ends_its_live_subscriptions_and_inbox(
         message = await lurah.recv()
         assert (message["type"], message["code"], message["id"]) == ("error", "forbidden", "l")
         assert await inbox_ids(client, world.lurah) == []
-        assert (await subscribe(lurah, "l2", area=world.area["L1"]))["code"] == "forbidden"
+        assert (await lurah.ask("l2", area=world.area["L1"]))["code"] == "forbidden"
         # The socket and its public subscription live on.
         second = (await post_at(client, world.citizen, IN_L1))["id"]
-        got = await next_event(lurah)
+        got = await lurah.next_event()
         assert (got["sub"], got["post"]["id"]) == ("n", second)
         body = {"handle": city.dsda.handle, "agency": "DSDA"}
         r = await client.request("DELETE", "/api/admin/officials", json=body, headers=world.admin.headers)
@@ -494,7 +475,7 @@ async def test_cli_assigns_and_removes_agency_officials_live_through_redis(
         try:
             await ws.send({"type": "auth", "token": token})
             assert (await ws.recv())["type"] == "authed"
-            assert (await subscribe(ws, "d", agency="DSDA"))["type"] == "subscribed"
+            assert (await ws.ask("d", agency="DSDA"))["type"] == "subscribed"
             done = await cli("official", "remove", "petugas1", "--agency", "DSDA")
             assert done.returncode == 0 and "no longer an official of DSDA" in done.stdout, done.stderr
             message = await ws.recv()
@@ -537,17 +518,17 @@ async def test_an_owning_agency_locates_merges_and_hears_the_report(
     assert r.status_code == 200 and first in [d["id"] for d in r.json()["items"]]
 
     # Votes and comments on DSDA's report reach DSDA's subscribers, not only status steps.
-    dsda = await authed(runtime, city.dsda.token)
+    dsda = await WsClient.authed(ws_url(runtime), city.dsda.token)
     try:
-        assert (await subscribe(dsda, "d", agency="DSDA"))["type"] == "subscribed"
+        assert (await dsda.ask("d", agency="DSDA"))["type"] == "subscribed"
         r = await client.put(f"/api/posts/{first}/vote", headers=world.other.headers)
         assert r.status_code in (200, 201), r.text
-        got = await next_event(dsda)
+        got = await dsda.next_event()
         assert (got["sub"], got["post"]["id"]) == ("d", first)
         assert got["post"]["votes"] == first_post["votes"] + 1
         r = await client.post(f"/api/posts/{second}/merge", json={"into": first}, headers=city.dsda.headers)
         assert r.status_code == 200, r.text
-        got = await next_event(dsda)
+        got = await dsda.next_event()
         assert (got["event"], got["merged"]["from"], got["merged"]["into"]) == ("post.merged", second, first)
     finally:
         await dsda.close()

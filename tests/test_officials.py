@@ -231,49 +231,30 @@ async def test_inbox_overdue_most_overdue_first(
 
 
 # --- Live ------------------------------------------------------------------------------------------------
-async def authed(runtime: Runtime, token: str) -> WsClient:
-    ws = await WsClient.open(ws_url(runtime))
-    await ws.send({"type": "auth", "token": token})
-    assert (await ws.recv())["type"] == "authed"
-    return ws
-
-
-async def subscribe_area(ws: WsClient, sub: str, area: int) -> dict[str, Any]:
-    await ws.send({"type": "subscribe", "id": sub, "area": area})
-    return await ws.recv()
-
-
-async def next_event(ws: WsClient) -> dict[str, Any]:
-    while True:
-        message = await ws.recv()
-        if message["type"] == "event":
-            return message
-
-
 async def test_area_subscribers_get_their_areas_events_live(
     runtime: Runtime, client: httpx.AsyncClient, world: World, clock: Clock
 ) -> None:
-    camat = await authed(runtime, world.camat.token)
-    lurah = await authed(runtime, world.lurah.token)
+    camat = await WsClient.authed(ws_url(runtime), world.camat.token)
+    lurah = await WsClient.authed(ws_url(runtime), world.lurah.token)
     neighbour = await WsClient.open(ws_url(runtime))  # anonymous, near the L1 report
     try:
         await neighbour.subscribe("n", IN_L1[0], IN_L1[1], 300)
-        assert (await subscribe_area(camat, "c", world.area["C1"]))["type"] == "subscribed"
-        assert (await subscribe_area(lurah, "l", world.area["L1"]))["type"] == "subscribed"
+        assert (await camat.ask("c", area=world.area["C1"]))["type"] == "subscribed"
+        assert (await lurah.ask("l", area=world.area["L1"]))["type"] == "subscribed"
         await post_at(client, world.citizen, IN_L3)  # C2: neither hears it
         in_l2 = await post_at(client, world.citizen, IN_L2)
-        got = await next_event(camat)
+        got = await camat.next_event()
         assert (got["sub"], got["event"], got["post"]["id"]) == ("c", "post.created", in_l2["id"])
         in_l1 = await post_at(client, world.citizen, IN_L1)
-        got = await next_event(camat)
+        got = await camat.next_event()
         assert got["post"]["id"] == in_l1["id"]
-        got = await next_event(lurah)
+        got = await lurah.next_event()
         assert (got["event"], got["post"]["id"]) == ("post.created", in_l1["id"])
-        assert (await next_event(neighbour))["post"]["id"] == in_l1["id"]
+        assert (await neighbour.next_event())["post"]["id"] == in_l1["id"]
         # A status step reaches area subscribers and the neighbours, with its cause and the step.
         assert (await change(client, world.lurah, in_l1["id"], "acknowledged", note="otw")).status_code == 200
         for ws in (camat, lurah, neighbour):
-            got = await next_event(ws)
+            got = await ws.next_event()
             assert (got["event"], got["cause"], got["post"]["status"]) == (
                 "post.updated",
                 "post.status",
@@ -284,7 +265,7 @@ async def test_area_subscribers_get_their_areas_events_live(
         clock.advance(hours=2)
         # Level 1 of in_l2 (to C1) and of the L3 report (to C2); in_l1 was acknowledged.
         assert await escalation.sweep(runtime) == 2
-        got = await next_event(camat)
+        got = await camat.next_event()
         assert (got["event"], got["post"]["id"], got["escalation"]["level"]) == (
             "post.escalated",
             in_l2["id"],
@@ -292,12 +273,12 @@ async def test_area_subscribers_get_their_areas_events_live(
         )
         # A forward out of C1 is still told to C1's subscribers (the report leaves their list).
         assert (await change(client, world.camat, in_l1["id"], "forwarded", to_area="L3")).status_code == 200
-        got = await next_event(camat)
+        got = await camat.next_event()
         assert got["step"]["to_area"] == world.area["L3"]
-        got = await next_event(lurah)
+        got = await lurah.next_event()
         assert got["post"]["area_id"] == world.area["L3"]
         # The neighbour heard the forward (a status step) but never the escalation (no position).
-        got = await next_event(neighbour)
+        got = await neighbour.next_event()
         assert (got["event"], got["step"]["status"]) == ("post.updated", "forwarded")
     finally:
         await camat.close()
@@ -317,9 +298,9 @@ async def test_only_officials_of_the_area_or_above_and_admins_may_subscribe(
         (world.admin.token, world.area["K"], "subscribed"),
     ]
     for token, area, outcome in cases:
-        ws = await authed(runtime, token)
+        ws = await WsClient.authed(ws_url(runtime), token)
         try:
-            reply = await subscribe_area(ws, "s", area)
+            reply = await ws.ask("s", area=area)
             assert (reply.get("code") if reply["type"] == "error" else reply["type"]) == outcome, (
                 area,
                 reply,
@@ -328,7 +309,7 @@ async def test_only_officials_of_the_area_or_above_and_admins_may_subscribe(
             await ws.close()
     anonymous = await WsClient.open(ws_url(runtime))
     try:
-        reply = await subscribe_area(anonymous, "s", world.area["L1"])
+        reply = await anonymous.ask("s", area=world.area["L1"])
         assert reply["type"] == "error" and reply["code"] == "forbidden"
     finally:
         await anonymous.close()

@@ -47,17 +47,12 @@ async def age(runtime: Runtime, who: Account, days: float) -> None:
 
 
 async def authed(runtime: Runtime, who: Account | None) -> WsClient:
-    ws = await WsClient.open(ws_url(runtime))
-    if who is not None:
-        await ws.send({"type": "auth", "token": who.token})
-        assert (await ws.recv())["type"] == "authed"
-    return ws
+    """A socket on this runtime signed in as `who` (WsClient.authed takes the token)."""
+    return await WsClient.authed(ws_url(runtime), who.token if who is not None else None)
 
 
 async def subscribe(ws: WsClient, sub: str, **target: Any) -> dict[str, Any]:
-    await ws.send({"type": "subscribe", "id": sub, **target})
-    reply: dict[str, Any] = await ws.recv()
-    return reply
+    return await ws.ask(sub, **target)
 
 
 def near(at: tuple[float, float] = JAKARTA, radius_m: float = 2000) -> dict[str, Any]:
