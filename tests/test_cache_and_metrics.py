@@ -4,9 +4,6 @@ depends on who asked (feed/cache_headers.py) while the public ones stay cacheabl
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 import httpx
 import pytest
@@ -15,19 +12,10 @@ from starlette.routing import Route
 from feed.app import routes
 from kernel.settings import Secret, Settings
 from tests.conftest import PASSWORD, MakeUser
+from tests.trust_helpers import settings
 from warga.runtime import Runtime
 
 TOKEN = "metrics-scrape-token-0123456789"
-
-
-@asynccontextmanager
-async def configured(runtime: Runtime, **changes: Any) -> AsyncIterator[None]:
-    saved = runtime.settings
-    runtime.settings = saved.with_(**changes)
-    try:
-        yield
-    finally:
-        runtime.settings = saved
 
 
 def error_code(r: httpx.Response) -> str:
@@ -61,7 +49,7 @@ async def test_metrics_need_the_configured_bearer_token(
     client: httpx.AsyncClient, make_user: MakeUser, runtime: Runtime
 ) -> None:
     admin = await make_user("admin")
-    async with configured(runtime, metrics_token=Secret(TOKEN)):
+    async with settings(runtime, metrics_token=Secret(TOKEN)):
         for headers in (
             {},
             {"Authorization": f"Bearer {TOKEN}x"},
