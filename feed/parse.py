@@ -46,21 +46,13 @@ async def read_json(request: Request, limit: int) -> dict[str, Any]:
         # A browser sends text/plain or a form from any site without asking (no CORS preflight): taking
         # those as JSON would let any page sign in, or fail sign-ins, as its visitors (CSRF).
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    deep = _too_deep(body)
-    if deep is not None:
-        raise ApiError(
-            400,
-            "bad_json",
-            f"JSON nested more than {MAX_DEPTH} levels deep.",
-            {deep or "body": f"nested more than {MAX_DEPTH} levels deep"},
-        )
     try:
-        # NaN/Infinity are not JSON; refuse them here so no handler ever sees one.
-        data = json.loads(body, parse_constant=_reject_constant, parse_int=_bounded_int)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json_value(body)  # NaN/Infinity are not JSON: no handler ever sees one
+    except TooDeep as exc:
+        where = None if exc.field is None else {exc.field or "body": str(exc)}
+        raise ApiError(400, "bad_json", f"JSON nested more than {MAX_DEPTH} levels deep.", where) from None
+    except ValueError as exc:  # (UnicodeDecodeError is one)
         raise ApiError(400, "bad_json", f"Malformed JSON: {_short(str(exc))}") from None
-    except RecursionError:  # _too_deep scans what json.loads will read, so this is a backstop only
-        raise ApiError(400, "bad_json", f"JSON nested more than {MAX_DEPTH} levels deep.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "bad_json", "Request body must be a JSON object.")
     if not _storable(data):
@@ -73,17 +65,28 @@ def _is_json_type(header: str) -> bool:
     return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
 
 
+class TooDeep(ValueError):
+    """JSON nested over MAX_DEPTH. `field`: the top-level field whose value does ("" for the whole), or
+    None when only the parser's own recursion limit said so (a backstop behind the scan)."""
+
+    def __init__(self, field: str | None) -> None:
+        super().__init__(f"nested more than {MAX_DEPTH} levels deep")
+        self.field = field
+
+
 def json_value(text: str | bytes) -> Any:
-    """JSON text from inside a request (e.g. a multipart field holding JSON), read as read_json reads a
-    body: nesting over MAX_DEPTH, NaN/Infinity and integers over MAX_INT_DIGITS are a ValueError (never a
-    RecursionError), so a caller's `except ValueError` covers every refusal."""
+    """JSON text from a request, the one reader of it (read_json reads bodies with it; a multipart field
+    holding JSON is read with it too): nesting over MAX_DEPTH (TooDeep), NaN/Infinity and integers over
+    MAX_INT_DIGITS are a ValueError (never a RecursionError), so a caller's `except ValueError` covers every
+    refusal."""
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
-    if _too_deep(raw) is not None:
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+    deep = _too_deep(raw)
+    if deep is not None:
+        raise TooDeep(deep)
     try:
         return json.loads(text, parse_constant=_reject_constant, parse_int=_bounded_int)
-    except RecursionError:
-        raise ValueError(f"nested more than {MAX_DEPTH} levels deep") from None
+    except RecursionError:  # _too_deep scans what json.loads will read, so this is a backstop only
+        raise TooDeep(None) from None
 
 
 def _too_deep(body: bytes) -> str | None:
