@@ -415,16 +415,12 @@ class Gateway:
         self._flush()
         conn = client.conn
         patience = self.settings.ws_ping_interval_s + self.settings.ws_ping_timeout_s
-        loop = asyncio.get_running_loop()
-        taken, since = -1, loop.time()
         while not client.closing and conn.protocol.state is OPEN:
             backlog = conn.transport.get_write_buffer_size()
             if backlog <= REPLAY_PAGE_BYTES:
                 return True
-            if client.written - backlog != taken:
-                taken, since = client.written - backlog, loop.time()
-            stuck = loop.time() - since > patience
-            if stuck or (sub.buffer is not None and len(sub.buffer) > self.settings.replay_max_events):
+            behind = sub.buffer is not None and len(sub.buffer) > self.settings.replay_max_events
+            if behind or _stalled_s(client, backlog) > patience:
                 metrics.ws_queue_drops.inc()
                 self._close_slow(client)
                 return False
@@ -708,15 +704,9 @@ class Gateway:
         taken none of its bytes for ws_stall_s, or the backlog passed the hard cap. Asked only over the
         limit, so the common path pays nothing. A reader that keeps taking bytes rides out a burst (a relay
         batch of large events, a page of replay) however the event loop happens to schedule it."""
-        limit = self.settings.ws_queue_bytes
-        if backlog > WS_HARD_CAP_FACTOR * limit:
+        if backlog > WS_HARD_CAP_FACTOR * self.settings.ws_queue_bytes:
             return True
-        sent = client.written - backlog
-        now = time.monotonic()
-        if sent != client.stall_sent:
-            client.stall_sent, client.stall_at = sent, now
-            return False
-        return now - client.stall_at >= self.settings.ws_stall_s
+        return _stalled_s(client, backlog) >= self.settings.ws_stall_s
 
     def _close_slow(self, client: Client) -> None:
         if not client.closing:
@@ -806,6 +796,17 @@ class Gateway:
 def _ip(conn: ServerConnection) -> str:
     address = conn.remote_address
     return str(address[0]) if address else "?"
+
+
+def _stalled_s(client: Client, backlog: int) -> float:
+    """Seconds since the kernel was last seen taking any of this socket's bytes (0 if it just did): bytes
+    handed to the transport minus what it still holds is what the kernel has taken."""
+    sent = client.written - backlog
+    now = time.monotonic()
+    if sent != client.stall_sent:
+        client.stall_sent, client.stall_at = sent, now
+        return 0.0
+    return now - client.stall_at
 
 
 def _frame_count(queued: bytes | list[bytes]) -> int:
