@@ -109,7 +109,7 @@ async def emit(
         comment = await comments_db.get(conn, comment_id)
         assert comment is not None
     if areas is None:
-        areas = await _owner_keys(conn, row)
+        areas = await owner_keys(conn, row["area_id"], row["agency_id"])
     exact = {"lat": row["lat"], "lon": row["lon"]} if is_fuzzed(row) else None
     # Officials are told apart from the public only where their view differs: a fuzzed post's position.
     officials = await _officials(conn, areas) if exact is not None and not kind.staff_only else []
@@ -188,11 +188,12 @@ def _view(
     return view
 
 
-async def _owner_keys(conn: asyncpg.Connection, row: Mapping[str, Any]) -> list[int]:
-    """The post's area and all its ancestors (a camat hears the kelurahan's posts) and its owning agency."""
-    keys = [a["id"] for a in await areas_db.chain(conn, row["area_id"])] if row["area_id"] is not None else []
-    if row["agency_id"] is not None:
-        keys.append(agency_key(row["agency_id"]))
+async def owner_keys(conn: asyncpg.Connection, area_id: int | None, agency_id: int | None) -> list[int]:
+    """An owner's audience in an event's area_ids: the area and all its ancestors (a camat hears the
+    kelurahan's posts), and the owning agency's key."""
+    keys = [a["id"] for a in await areas_db.chain(conn, area_id)] if area_id is not None else []
+    if agency_id is not None:
+        keys.append(agency_key(agency_id))
     return keys
 
 

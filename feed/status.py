@@ -26,13 +26,12 @@ from db import status as status_db
 from feed.auth import User, current_user, require_user
 from feed.context import runtime_of
 from feed.errors import ApiError, invalid, not_found
-from feed.officials import area_chain_ids, may_act, resolve_agency, resolve_area, start_clock
-from feed.outbox import emit
+from feed.officials import may_act, resolve_agency, resolve_area, start_clock
+from feed.outbox import emit, owner_keys
 from feed.parse import no_unknown, number_field, path_id, read_json, text_field
 from feed.posts import _process_photo, _read_multipart, visible_to
 from feed.serialize import iso, photo_json, post_json
 from kernel import geo
-from kernel.owners import agency_key
 
 SETTABLE = ("acknowledged", "in_progress", "resolved", "rejected", "forwarded")
 _FROM_START = frozenset(SETTABLE)
@@ -70,14 +69,6 @@ def step_json(row: Mapping[str, Any], storage: Any) -> dict[str, Any]:
         "detail": row["detail"],
         "created_at": iso(row["created_at"]),
     }
-
-
-async def owner_keys(conn: asyncpg.Connection, area_id: int | None, agency_id: int | None) -> list[int]:
-    """An owner's audience in an event's area_ids: the area chain, and the owning agency's key."""
-    keys = await area_chain_ids(conn, area_id)
-    if agency_id is not None:
-        keys.append(agency_key(agency_id))
-    return keys
 
 
 async def emit_step(
