@@ -17,9 +17,9 @@ from db import users as users_db
 from feed.context import runtime_of
 from feed.errors import ApiError
 from kernel.tokens import token_digest
+from kernel.visibility import STAFF_ROLES
 
 ROLES = ("citizen", "official", "moderator", "admin")
-STAFF_ROLES = frozenset({"moderator", "admin"})
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # A hash to verify against when the handle is unknown, so a login takes as long either way.

@@ -83,20 +83,3 @@ async def exact_for(conn: asyncpg.Connection, user: User | None, row: Any) -> di
     if not is_fuzzed(row) or not await may_see_exact(conn, user, row):
         return None
     return {"lat": row["lat"], "lon": row["lon"]}
-
-
-async def event_exact(conn: asyncpg.Connection, row: Any, area_ids: list[int]) -> dict[str, Any] | None:
-    """The private part of a fuzzed post's event: the exact position and who may see it besides staff (the
-    author, the area's and the owning agency's officials as of this commit). realtime.wire strips it for
-    everyone else."""
-    if not is_fuzzed(row):
-        return None
-    # area_ids holds the area chain and, negated, the owning agency (kernel.owners.agency_key).
-    areas = [a for a in area_ids if a > 0]
-    agencies = [-a for a in area_ids if a < 0]
-    viewers = [row["author_id"]]
-    if areas:
-        viewers += await officials_db.officials_of(conn, areas)
-    if agencies:
-        viewers += await agencies_db.officials_of(conn, agencies)
-    return {"lat": row["lat"], "lon": row["lon"], "viewers": sorted(set(viewers))}

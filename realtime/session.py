@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kernel.geo import distance_m
+from kernel.visibility import STAFF_ROLES
 from realtime import channels
 from realtime.protocol import Subscribe
 from realtime.wire import Event
@@ -24,7 +25,7 @@ class User:
 
     @property
     def is_staff(self) -> bool:
-        return self.role in {"moderator", "admin"}
+        return self.role in STAFF_ROLES
 
 
 class Bucket:
