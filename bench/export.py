@@ -39,7 +39,7 @@ from db import posts as posts_db
 from db import users as users_db
 from db.migrate import migrate
 from db.pool import connect, create_pool
-from feed import export
+from feed.open311 import export
 
 MB = 1024 * 1024
 FORMATS = ("csv", "geojson")

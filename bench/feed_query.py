@@ -34,8 +34,8 @@ from db import posts as posts_db
 from db import users as users_db
 from db.migrate import migrate
 from db.pool import connect
-from feed import nearby
 from feed.app import build_app
+from feed.posts import nearby
 from kernel import geo
 from kernel.settings import Secret, Settings
 from tests import services

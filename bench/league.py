@@ -5,8 +5,9 @@
 Creates a throwaway database (on DATABASE_URL's server, else an embedded pgserver), imports a generated grid
 of areas over Jakarta (3 kota > 15 kecamatan > 300 kelurahan, each with a population) through the real
 GeoJSON import, then:
-  1. routing: `feed.boundaries.deepest_area_for` (H3 cell index + exact point-in-polygon, what every new post
-     runs) for --route-sample random points on one connection, checked against the grid arithmetic;
+  1. routing: `feed.officials.boundaries.deepest_area_for` (H3 cell index + exact point-in-polygon,
+     what every new post runs) for --route-sample random points on one connection, checked against the
+     grid arithmetic;
   2. seeding: --posts posts spread over the last 365 days, bulk-loaded with COPY with their area and status,
      and their histories (post_assignments: one clock per hand-off; ~6 % forwarded once, ~3 % reopened;
      realistic acknowledge/resolve times, some late, some never; half the forwards go to one of 8 city
@@ -41,8 +42,8 @@ from db import league as league_db
 from db import users as users_db
 from db.migrate import migrate
 from db.pool import connect
-from feed import boundaries, sla
 from feed.app import build_app
+from feed.officials import boundaries, sla
 from kernel import geo
 from kernel.settings import Secret, Settings
 from tests import services

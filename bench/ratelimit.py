@@ -26,9 +26,9 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
 
 from db import users as users_db
-from feed.accounts import issue_token
+from feed.accounts.sessions import issue_token
 from feed.app import build_app
-from feed.ratelimit import Limits, MemoryStore, RedisStore, parse_rules
+from feed.core.ratelimit import Limits, MemoryStore, RedisStore, parse_rules
 from kernel.settings import Secret, Settings
 from tests import services
 from warga.runtime import Parts, Runtime

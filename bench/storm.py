@@ -4,7 +4,7 @@ Runs the Procfile layout as separate processes — `warga web` (HTTP API), `warg
 (the sockets) — on one PostgreSQL database and one Redis. N clients (default 5,000) subscribe `near` random
 Jakarta points (1 km) and keep the last seq they saw; posts flow over HTTP the whole time. Then the realtime
 process is killed (SIGKILL: a crash, not a polite 1001) and started again. Every client reconnects with the
-web client's backoff (`reconnectDelay` in feed/static/js/live.js: exponential from 0.5 s, capped at 30 s,
+web client's backoff (`reconnectDelay` in the web app's js/live.js: exponential from 0.5 s, capped at 30 s,
 "equal jitter", plus a uniform share of the `reconnect_spread_ms` the server last named in `subscribed` or
 `pong`, which clients hear at least every 25 s from their keepalive ping) and subscribes again with `since`.
 Measured in this one run:
@@ -59,7 +59,7 @@ from tests import services  # noqa: E402
 
 WARGA = [PY, "-c", "from warga.cli import main; main()"]
 RADIUS_M = 1000.0
-# The web client's backoff and keepalive (feed/static/js/live.js): the same numbers, so the storm is real.
+# The web client's backoff and keepalive (feed/webapp/static/js/live.js): same numbers, so the storm is real.
 BASE_BACKOFF_S, MAX_BACKOFF_S, PING_EVERY_S = 0.5, 30.0, 25.0
 # pg_stat_* counters reach the shared statistics at most once a second from a busy backend and within
 # 10 s from an idle one: read them only after this long, at both ends of every window.

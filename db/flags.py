@@ -48,7 +48,7 @@ async def record_of(conn: asyncpg.Connection, user_id: int) -> tuple[int, int]:
 
 async def standing(conn: asyncpg.Connection, user_id: int) -> tuple[int, int, bool]:
     """(upheld, rejected, published): the flagger's record, and whether they have a published report (not
-    held, hidden or deleted) -- without one their flags weigh nothing (feed/flags.py)."""
+    held, hidden or deleted) -- without one their flags weigh nothing (feed/trust/flags.py)."""
     row = await conn.fetchrow(
         """SELECT count(*) FILTER (WHERE outcome = 'upheld') AS upheld,
                   count(*) FILTER (WHERE outcome = 'rejected') AS rejected,

@@ -49,7 +49,7 @@ POSTS_OF_KEY = """SELECT p.id, p.author_id, p.deleted_at, p.hidden_at, p.held_at
 
 
 async def posts_of_key(conn: asyncpg.Connection, key: str) -> list[asyncpg.Record]:
-    """The posts a stored variant key belongs to, with what feed.posts.visible_to reads; [] for a key no post
+    """The posts a stored variant key belongs to, with what the visibility rule reads; [] for a key no post
     uses (an orphan: a photo whose post was refused after its variants were stored)."""
     rows: list[asyncpg.Record] = await conn.fetch(POSTS_OF_KEY, key)
     return rows

@@ -9,35 +9,12 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
-from feed import (
-    accounts,
-    admin,
-    agencies,
-    appeals,
-    areas,
-    categories,
-    comments,
-    duplicates,
-    export,
-    flags,
-    league,
-    media_routes,
-    meta,
-    moderation,
-    nearby,
-    officials,
-    open311,
-    openapi,
-    posts,
-    queue,
-    status,
-    suspensions,
-    votes,
-    webapp,
-)
-from feed.cache_headers import CacheHeaders
-from feed.context import AppRuntime
-from feed.errors import (
+from feed import openapi
+from feed.accounts import sessions as accounts
+from feed.core import meta
+from feed.core.cache_headers import CacheHeaders
+from feed.core.context import AppRuntime
+from feed.core.errors import (
     DATABASE_DOWN,
     ApiError,
     api_error_handler,
@@ -45,8 +22,17 @@ from feed.errors import (
     http_error_handler,
     unexpected_handler,
 )
-from feed.middleware import BodyLimit
-from feed.observability import Observability, metrics_endpoint
+from feed.core.middleware import BodyLimit
+from feed.core.observability import Observability, metrics_endpoint
+from feed.officials import admin, agencies, areas, league, status
+from feed.officials import routing as officials
+from feed.open311 import export
+from feed.open311 import georeport as open311
+from feed.posts import categories, comments, nearby, votes
+from feed.posts import photos as media_routes
+from feed.posts import reports as posts
+from feed.trust import appeals, duplicates, flags, moderation, queue, suspensions
+from feed.webapp import pages as webapp
 
 
 def routes() -> list[BaseRoute]:
@@ -137,7 +123,7 @@ def build_app(runtime: AppRuntime) -> Starlette:
         exception_handlers=handlers,
         middleware=[
             Middleware(Observability),
-            Middleware(CacheHeaders),  # no-store for whatever depends on the caller (feed/cache_headers.py)
+            Middleware(CacheHeaders),  # no-store for what depends on the caller (core/cache_headers.py)
             Middleware(BodyLimit, limit=runtime.settings.max_upload_bytes),
         ],
     )

@@ -100,7 +100,7 @@ def already_logged(exc: BaseException | None) -> bool:
 
 
 class DropRelogged(logging.Filter):
-    """On uvicorn's error logger: drops its "Exception in ASGI application" for an exception feed.errors
+    """On uvicorn's error logger: drops its "Exception in ASGI application" for an exception feed.core.errors
     already logged (Starlette re-raises every unhandled exception to the server after its handler ran)."""
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -8,7 +8,7 @@ it, and so on; the first untrusted address is the client. Entries further left w
 itself and are never read, so a client cannot pick its address by sending the header, and a deployment
 behind nginx does not put all its users behind nginx's one address.
 
-Used by the HTTP side (feed/observability.py rewrites the ASGI scope's client once per request, so rate
+Used by the HTTP side (feed/core/observability.py rewrites the ASGI scope's client once per request, so rate
 limits and logs see the resolved address) and by the websocket gateway's per-address cap. No imports from
 the rest of warga: this module is a kernel both sides share.
 """

@@ -118,8 +118,8 @@ class Settings:
     idempotency_ttl_s: float = 24 * 3600.0
     duplicate_radius_m: float = 100.0
     duplicate_days: int = 7
-    # Officials (docs/officials.md): SLAs per category as "category=ack/resolve,…" (feed/sla.py), how near
-    # the report a resolution's proof must be taken, and how often the escalation sweep runs.
+    # Officials (docs/officials.md): SLAs per category as "category=ack/resolve,…" (feed/officials/sla.py),
+    # how near the report a resolution's proof must be taken, and how often the escalation sweep runs.
     sla: str = "flood=2h/24h,fire=1h/12h,crime=1h/48h,tree=4h/48h,default=24h/168h"
     resolve_proof_radius_m: float = 200.0
     escalation_every_s: float = 60.0

@@ -1,5 +1,5 @@
 """Session tokens as they are stored and looked up: a SHA-256 digest, never the token itself. Shared by the
-HTTP API (feed/auth.py issues and checks tokens) and the websocket gateway (its `auth` message)."""
+HTTP API (feed/core/auth.py issues and checks tokens) and the websocket gateway (its `auth` message)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The one visibility rule: who may see what of a post or a comment, now. Every read path asks here — the
-REST API (feed.posts.visible_to), the outbox emitter that builds each event's views (feed.outbox), and the
+REST API (feed.core.privacy), the outbox emitter that builds each event's views (feed.core.outbox), and the
 websocket gateway when it delivers, replays or catches up (realtime.gateway) — so no channel shows what
 another withholds.
 

@@ -63,7 +63,7 @@ HANDSHAKE_TIMEOUT_S = 60.0
 # handshake, and may later get a reset with no HTTP response (seen in bench/idle_sockets.py at load average
 # 10, ListenOverflows in nstat). A deep queue costs nothing until used; the kernel caps it at somaxconn.
 LISTEN_BACKLOG = 4096
-# The web client's longest backoff (feed/static/js/live.js): a longer spread would only delay the last ones.
+# The web client's longest backoff (the web app's js/live.js): a longer spread would only delay the last ones.
 MAX_RECONNECT_SPREAD_MS = 30_000
 _HANDSHAKE_DONE = Request("/ws", Headers())
 # However fast a socket drains, its backlog never grows past this many times ws_queue_bytes: the memory
@@ -74,7 +74,7 @@ WS_HARD_CAP_FACTOR = 8
 # holds two pages until it is given up on (see _drained).
 REPLAY_PAGE_BYTES = 64 * 1024
 _CACHE = 2048  # recently decoded events (one event arrives on several channels, a replay to many sockets)
-# What a database that is down or restarting raises (feed/errors.py's DATABASE_DOWN answers 503 for the
+# What a database that is down or restarting raises (feed/core/errors.py's DATABASE_DOWN answers 503 for the
 # same): the socket hears `unavailable` and lives on. InternalClientError comes from a connection whose
 # server is shutting down mid-query.
 _DB_ERRORS = (

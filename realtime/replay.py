@@ -56,7 +56,7 @@ async def current(conn: asyncpg.Connection, rows: list[Any]) -> Now:
 def _comment_id(row: Any) -> int | None:
     payload = row["payload"]
     found = payload.get("comment_id")
-    if found is None and isinstance(payload.get("comment"), dict):  # written before feed.outbox
+    if found is None and isinstance(payload.get("comment"), dict):  # written before feed.core.outbox
         found = payload["comment"].get("id")
     return found if isinstance(found, int) else None
 

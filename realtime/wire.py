@@ -1,7 +1,7 @@
 """The relay → gateway message: a small routing header line, then one client-facing frame tail per view.
 
 `{"seq":N,"type":…,"lat":…,"lon":…,"area_ids":[…],"category":…,"by":[0,0,1,1],"author":…,…}` then lines of
-`"seq":N,"event":…,"post":{…}}`, one per distinct view of the event (feed.outbox builds them, one per
+`"seq":N,"event":…,"post":{…}}`, one per distinct view of the event (feed.core.outbox builds them, one per
 audience class of kernel.visibility: public, author, official, staff; `by` maps each class to its line, -1 for
 none). The gateway parses only the header (decode once per process), picks a socket's line by its class and
 glues it, byte for byte, behind `{"type":"event","sub":<id>,` — so an event is encoded once by the relay,
@@ -107,7 +107,7 @@ def encode(
 
 
 def _from_single_view(type_: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """An event written with one payload for all (before feed.outbox built views per audience, and the
+    """An event written with one payload for all (before feed.core.outbox built views per audience, and the
     tests' raw events): everyone sees it, a fuzzed post's `exact` only staff and its listed viewers, and a
     hidden post's events only staff."""
     exact = payload.get("exact")

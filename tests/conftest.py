@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from db import users as users_db
-from feed import auth
-from feed.accounts import issue_token
+from feed.accounts.sessions import issue_token
 from feed.app import build_app
+from feed.core import auth
 from kernel.settings import Secret, Settings
 from tests import services
 from warga.runtime import Runtime

@@ -11,8 +11,8 @@ from typing import Any
 
 import httpx
 
-from feed import boundaries
-from feed.admin import assign
+from feed.officials import boundaries
+from feed.officials.admin import assign
 from tests.conftest import Account, MakeUser
 from tests.photo_samples import phone_jpeg
 from warga.runtime import Runtime

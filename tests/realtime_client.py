@@ -17,8 +17,8 @@ from websockets.exceptions import ConnectionClosed
 
 from db import events as events_db
 from db import users as users_db
-from feed.accounts import issue_token
-from feed.auth import hash_password
+from feed.accounts.sessions import issue_token
+from feed.core.auth import hash_password
 from kernel.settings import Secret, Settings
 from tests import services
 from warga.runtime import Parts, Runtime

@@ -13,9 +13,10 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from feed import accounts, auth
+from feed.accounts import sessions as accounts
 from feed.app import build_app
-from feed.ratelimit import sign_in_backoff_s, sign_in_backoffs
+from feed.core import auth
+from feed.core.ratelimit import sign_in_backoff_s, sign_in_backoffs
 from realtime.protocol import CLOSE_SESSION_ENDED
 from tests.conftest import PASSWORD, Account, MakeUser
 from tests.trust_helpers import authed, near, subscribe

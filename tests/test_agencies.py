@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from db import events as events_db
-from feed import escalation
+from feed.officials import escalation
 from tests.conftest import Account, MakeUser
 from tests.officials_helpers import (
     IN_L1,
@@ -440,7 +440,7 @@ async def test_cli_assigns_and_removes_agency_officials_live_through_redis(
     pg_admin_url: str, redis_url: str, tmp_path: Any
 ) -> None:
     """The CLI is another process: its removal reaches the serving process's gateway through Redis."""
-    from feed import boundaries
+    from feed.officials import boundaries
     from tests.officials_helpers import AREAS
     from tests.realtime_client import new_user, started_runtime
 

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from starlette.routing import Route
 
-from feed import areas as areas_http
-from feed import boundaries
 from feed.app import build_app
+from feed.officials import areas as areas_http
+from feed.officials import boundaries
 from warga.demo import demo_areas_path
 from warga.runtime import Runtime
 

@@ -19,7 +19,7 @@ import httpx
 from db import comments as comments_db
 from db import posts as posts_db
 from db import suspensions as suspensions_db
-from feed.officials import route_new_post
+from feed.officials.routing import route_new_post
 from kernel import geo
 from tests.conftest import Account, MakeUser
 from tests.officials_helpers import IN_L1, IN_L3, make_world

@@ -398,7 +398,7 @@ async def test_bad_input_table(
     """Each is a 4xx in its one error shape (Open311: the spec's list), and writes nothing."""
     user = await make_user()
     async with runtime.pool.acquire() as conn:
-        from feed import open311
+        from feed.open311 import georeport as open311
 
         _, key, _ = await open311.new_api_key(conn, "table", user.handle)
     before = await rows(runtime)
@@ -459,7 +459,7 @@ async def test_an_unhandled_error_is_logged_once_and_bounded(
 ) -> None:
     """A 500 (a bug) behind a real uvicorn, as `warga serve` runs it: one record, not Starlette's and then
     uvicorn's, and a bounded one: a RecursionError's ~1000 frames and a 1 MB message are summarised."""
-    from feed import meta
+    from feed.core import meta
     from kernel import logs
     from tests.services import served_by_uvicorn
 
@@ -514,8 +514,8 @@ def test_the_json_formatter_bounds_any_traceback() -> None:
 
 
 def test_json_text_inside_a_request_is_read_like_a_body() -> None:
-    """feed.parse.json_value (for JSON carried in a form field): every refusal is a ValueError."""
-    from feed.parse import json_value
+    """feed.core.parse.json_value (for JSON carried in a form field): every refusal is a ValueError."""
+    from feed.core.parse import json_value
 
     assert json_value('{"water_depth_cm": 30}') == {"water_depth_cm": 30}
     for text in ("[" * 3000 + "]" * 3000, '{"a": ' + "[" * 33 + "]" * 33 + "}", "[NaN]", "9" * 2000):
@@ -526,7 +526,7 @@ def test_json_text_inside_a_request_is_read_like_a_body() -> None:
 async def test_a_multipart_attributes_field_nested_thousands_deep_is_a_422(
     client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
 ) -> None:
-    """The JSON inside a form field is read as a body is (feed.parse.json_value): never a RecursionError."""
+    """The JSON inside a form field is read as a body is (core.parse.json_value): never a RecursionError."""
     user = await make_user()
     before = await counts(runtime)
     parts = {

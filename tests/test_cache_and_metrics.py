@@ -1,5 +1,5 @@
 """Issue #18 item 9: `/metrics` is not public (WARGA_METRICS_TOKEN), and no cache keeps a response that
-depends on who asked (feed/cache_headers.py) while the public ones stay cacheable."""
+depends on who asked (feed/core/cache_headers.py) while the public ones stay cacheable."""
 
 from __future__ import annotations
 
@@ -155,7 +155,7 @@ async def test_every_get_route_answers_no_store_to_a_signed_in_caller(
 
 @pytest.mark.parametrize("vary", ["Accept-Encoding", "accept-encoding, Authorization", "*"])
 def test_vary_is_extended_once(vary: str) -> None:
-    from feed.cache_headers import _vary_authorization
+    from feed.core.cache_headers import _vary_authorization
 
     headers = _vary_authorization([(b"content-type", b"x"), (b"vary", vary.encode())])
     values = [v.decode() for k, v in headers if k == b"vary"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 
-from feed import escalation
+from feed.officials import escalation
 from kernel.geo import distance_m
 from tests.conftest import MakeUser
 from tests.officials_helpers import IN_L1, IN_L2, IN_L3, controlled_clock, make_world

@@ -11,7 +11,7 @@ import pytest
 
 from db import events as events_db
 from db import status as status_db
-from feed import escalation, sla
+from feed.officials import escalation, sla
 from tests.conftest import MakeUser
 from tests.officials_helpers import (
     IN_HOLE,

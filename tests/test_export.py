@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from db import export as export_db
-from feed import export
-from feed.errors import StreamBroken
+from feed.core.errors import StreamBroken
+from feed.open311 import export
 from tests.officials_helpers import IN_L1, IN_L3, World, post_at
 from tests.services import served_by_uvicorn
 from warga.runtime import Runtime

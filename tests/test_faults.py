@@ -166,7 +166,7 @@ async def limited_web() -> AsyncIterator[Cluster]:
 async def test_redis_killed_under_rate_limits_posts_are_503_then_201_never_500(limited_web: Cluster) -> None:
     web = limited_web.web_urls[0]
     async with httpx.AsyncClient() as http:
-        token = await _token(http, web)  # a 500 here before the uvloop fix in feed/ratelimit.py
+        token = await _token(http, web)  # a 500 here before the uvloop fix in feed/core/ratelimit.py
         await _created(http, web, token, "sebelum")
         limited_web.redis.kill()
         # The limiter fails closed: refused with the one JSON error and Retry-After, nothing written.

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from feed import nearby
-from feed.nearby import FeedQuery
+from feed.posts import nearby
+from feed.posts.nearby import FeedQuery
 from kernel import geo
 from tests.conftest import MakeUser
 from tests.test_posts import JAKARTA, new_post, offset

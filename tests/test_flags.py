@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from feed.flags import weight
+from feed.trust.flags import weight
 from tests.conftest import Account, MakeUser
 from tests.trust_helpers import age, authed, events_until, new_post, subscribe, until_post
 from warga.runtime import Runtime

@@ -1,4 +1,4 @@
-"""The address geocoder (feed/geocode.py): which area a typed address names (prefixes, accents, streets,
+"""The address geocoder (officials/geocode.py): which area a typed address names (prefixes, accents, streets,
 ambiguity), a point inside that area even when its centroid is not, and Open311 requests placed by
 address_string alone (approximate, said so) in both formats."""
 
@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from feed import geocode
-from feed.boundaries import parse_geometry
-from feed.open311 import APPROXIMATE
+from feed.officials import geocode
+from feed.officials.boundaries import parse_geometry
+from feed.open311.georeport import APPROXIMATE
 from tests.officials_helpers import HOLE, World, box
 from tests.test_open311 import V2, form, xml
 from warga.runtime import Runtime
@@ -101,7 +101,7 @@ def test_describe_words_the_hierarchy() -> None:
 
 @pytest.fixture
 async def api_key(runtime: Runtime, world: World) -> str:
-    from feed import open311
+    from feed.open311 import georeport as open311
 
     async with runtime.pool.acquire() as conn:
         return (await open311.new_api_key(conn, "geocoder test", world.citizen.handle))[1]

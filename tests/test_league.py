@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from feed.admin import assign
-from feed.league import COLUMNS
+from feed.officials.admin import assign
+from feed.officials.league import COLUMNS
 from tests.conftest import MakeUser
 from tests.officials_helpers import (
     IN_L1,

@@ -81,7 +81,7 @@ async def test_a_public_posts_photos_are_public_and_briefly_cacheable(
         again = await client.get(url, headers={"If-None-Match": f'W/"nope", {etag}'})
         assert again.status_code == 304 and again.content == b""
         assert again.headers["cache-control"] == PUBLIC and again.headers["etag"] == etag
-        # With credentials, the same photo is never stored by a shared cache (feed/cache_headers.py).
+        # With credentials, the same photo is never stored by a shared cache (feed/core/cache_headers.py).
         signed_in = await fetch(client, url, author)
         assert signed_in.status_code == 200 and signed_in.headers["cache-control"] == "no-store"
 

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from feed.app import build_app
-from feed.observability import Observability, metrics_endpoint
+from feed.core.observability import Observability, metrics_endpoint
 from kernel import logs, metrics
 from kernel.settings import Secret, Settings
 from tests import services

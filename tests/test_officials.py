@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from db import events as events_db
-from feed import escalation
+from feed.officials import escalation
 from tests.conftest import MakeUser
 from tests.officials_helpers import (
     IN_HOLE,

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from feed import open311
-from feed.middleware import BodyLimit
+from feed.core.middleware import BodyLimit
+from feed.open311 import georeport as open311
 from tests.officials_helpers import IN_L1, World, away, change, resolve
 from tests.photo_samples import phone_jpeg
 from tests.realtime_client import WsClient, ws_url
@@ -523,7 +523,7 @@ def test_dates_without_an_offset_are_jakarta_time() -> None:
 
 
 def test_public_base_defaults_to_the_listener() -> None:
-    from feed.meta import absolute, public_base
+    from feed.core.meta import absolute, public_base
     from kernel.settings import Settings
 
     assert public_base(Settings(host="192.0.2.7", port=9000)) == "http://192.0.2.7:9000/"

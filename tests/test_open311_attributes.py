@@ -1,4 +1,4 @@
-"""Category attributes (feed/categories.py): Open311 service definitions with the spec's element names,
+"""Category attributes (feed/posts/categories.py): Open311 service definitions with the spec's element names,
 attribute[code] checked on POST (400 naming the attribute) and returned in the request, both formats; the
 app's POST /api/posts takes the same answers and the post JSON carries them."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from feed import open311
+from feed.open311 import georeport as open311
 from tests.officials_helpers import IN_L1, World
 from tests.photo_samples import phone_jpeg
 from tests.test_open311 import V2, form, xml

@@ -1,4 +1,4 @@
-"""The one emitter (#18): every event goes through feed.outbox.emit, and every event type it can write is
+"""The one emitter (#18): every event goes through feed.core.outbox.emit, and every event type it can write is
 declared in its registry with the audiences that may receive it. These tests read the code itself, so an
 event added anywhere without a declaration, or written around the emitter, fails here."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from feed import outbox
+from feed.core import outbox
 from kernel.visibility import AUDIENCES, STAFF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def test_only_the_emitter_writes_the_outbox() -> None:
         and isinstance(call.func.value, ast.Name)
         and call.func.value.id == "events_db"
     ]
-    assert writers == ["feed/outbox.py:" + writers[0].split(":")[1]], writers
+    assert writers == ["feed/core/outbox.py:" + writers[0].split(":")[1]], writers
     assert "INSERT INTO events" not in "".join(
         p.read_text() for p, _ in _modules() if p.name != "events.py"
     ), "an event written around db.events.append"

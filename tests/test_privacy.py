@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from feed import privacy
+from feed.core import privacy
 from kernel.geo import distance_m
 from tests.conftest import Account, MakeUser
 from tests.officials_helpers import IN_L1, make_world

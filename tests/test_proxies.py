@@ -249,7 +249,7 @@ async def test_rate_limit_key_is_the_resolved_address(proxied_app: Any) -> None:
     from starlette.requests import Request
 
     seen: list[str] = []
-    from feed import observability
+    from feed.core import observability
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         seen.append(Request(scope).client.host)  # type: ignore[union-attr]
@@ -286,7 +286,7 @@ async def test_rate_limit_key_is_the_resolved_address(proxied_app: Any) -> None:
 
 async def test_sign_up_limit_is_per_client_behind_the_proxy(runtime: Runtime) -> None:
     """Two users behind nginx each get their own sign-up limit; one cannot dodge it with X-Forwarded-For."""
-    from feed.ratelimit import make_limits
+    from feed.core.ratelimit import make_limits
 
     class Proxied:
         def __init__(self, rt: Runtime) -> None:

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from starlette.requests import Request
 
-from feed.errors import ApiError
-from feed.ratelimit import Limits, MemoryStore, RedisStore, Rule, Store, client_key, parse_rules
+from feed.core.errors import ApiError
+from feed.core.ratelimit import Limits, MemoryStore, RedisStore, Rule, Store, client_key, parse_rules
 from warga.runtime import Runtime
 
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from feed.ratelimit import Limits, MemoryStore, RedisStore, Rule, Store, parse_rules
+from feed.core.ratelimit import Limits, MemoryStore, RedisStore, Rule, Store, parse_rules
 from tests.conftest import MakeUser
 from tests.trust_helpers import new_post, post
 from warga.runtime import Runtime

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from feed.accounts import issue_token
+from feed.accounts.sessions import issue_token
 from tests.conftest import Account, MakeUser
 from tests.services import served_by_uvicorn
 from warga.runtime import Runtime

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import httpx
 import pytest
 
-from feed import escalation
+from feed.officials import escalation
 from tests.officials_helpers import IN_L1, IN_L3, Clock, World, change, post_at
 from warga.runtime import Runtime
 

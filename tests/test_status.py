@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from db import status as status_db
-from feed.status import NEXT, SETTABLE
+from feed.officials.status import NEXT, SETTABLE
 from tests.conftest import Account, MakeUser
 from tests.officials_helpers import (
     IN_L1,

@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from feed import boundaries as areas_import
-from feed.admin import assign
 from feed.app import build_app
+from feed.officials import boundaries as areas_import
+from feed.officials.admin import assign
 from tests.conftest import Account
 from tests.officials_helpers import AREAS, IN_L1, IN_L2
 from tests.realtime_client import WsClient, emit, fake_post, new_user, ws_url

@@ -19,7 +19,7 @@ import asyncpg
 import httpx
 from playwright.async_api import expect
 
-from feed.webapp import csp, source_of
+from feed.webapp.pages import csp, source_of
 from media.demo_photos import demo_photo
 
 pytest_plugins = ["tests.webapp_fixtures"]

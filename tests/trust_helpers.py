@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from feed.ratelimit import Limits, MemoryStore, parse_rules
+from feed.core.ratelimit import Limits, MemoryStore, parse_rules
 from tests.conftest import Account
 from tests.realtime_client import WsClient, ws_url
 from warga.runtime import Runtime

@@ -23,8 +23,8 @@ import httpx
 import pytest
 
 from db import users as users_db
-from feed import auth
-from feed.accounts import issue_token
+from feed.accounts.sessions import issue_token
+from feed.core import auth
 from tests import services
 
 CHROMIUM = os.environ.get("WARGA_CHROMIUM", "/usr/bin/chromium")

@@ -186,7 +186,7 @@ def _serve_command(parts: Parts) -> Callable[[Settings, argparse.Namespace], Awa
                 access_log=False,
                 lifespan="off",
                 # Off: uvicorn would believe X-Forwarded-For from FORWARDED_ALLOW_IPS (127.0.0.1 by default)
-                # whatever WARGA_TRUSTED_PROXIES says. feed/observability.py resolves the client address
+                # whatever WARGA_TRUSTED_PROXIES says. feed/core/observability.py resolves the client address
                 # from the trusted proxies only (kernel/proxies.py), X-Forwarded-Proto with it.
                 proxy_headers=False,
             )
@@ -222,8 +222,8 @@ async def _migrate_command(settings: Settings, args: argparse.Namespace) -> None
 
 async def _user_create_command(settings: Settings, args: argparse.Namespace) -> None:
     from db import users as users_db
-    from feed import auth
-    from feed.accounts import HANDLE_RE
+    from feed.accounts.sessions import HANDLE_RE
+    from feed.core import auth
 
     password = args.password or os.environ.get("WARGA_NEW_PASSWORD") or getpass.getpass("Password: ")
     if not HANDLE_RE.match(args.handle):
@@ -239,7 +239,7 @@ async def _user_create_command(settings: Settings, args: argparse.Namespace) -> 
 
 
 async def _apikey_command(settings: Settings, args: argparse.Namespace) -> None:
-    from feed.open311 import apikey_command
+    from feed.open311.georeport import apikey_command
 
     async with Runtime(settings, Parts(web=False, gateway=False, relay=False)) as runtime:
         async with runtime.pool.acquire() as conn:
@@ -256,7 +256,7 @@ async def _seed_demo_command(settings: Settings, args: argparse.Namespace) -> No
 
 
 async def _official_command(settings: Settings, args: argparse.Namespace) -> None:
-    from feed.admin import AssignError, assign, unassign
+    from feed.officials.admin import AssignError, assign, unassign
 
     if (args.area is None) == (args.agency is None):
         sys.exit("warga: give an AREA or --agency CODE (one of them)")
@@ -285,8 +285,8 @@ async def _official_command(settings: Settings, args: argparse.Namespace) -> Non
 
 async def _agency_add_command(settings: Settings, args: argparse.Namespace) -> None:
     from db import agencies as agencies_db
-    from feed.admin import agency_fields
-    from feed.errors import ApiError
+    from feed.core.errors import ApiError
+    from feed.officials.admin import agency_fields
 
     categories = [c.strip() for c in args.categories.split(",") if c.strip()]
     try:
@@ -302,7 +302,7 @@ async def _agency_add_command(settings: Settings, args: argparse.Namespace) -> N
 
 
 async def _areas_import_command(settings: Settings, args: argparse.Namespace) -> None:
-    from feed.boundaries import import_command
+    from feed.officials.boundaries import import_command
 
     async with Runtime(settings, Parts(web=False, gateway=False, relay=False)) as runtime:
         await import_command(runtime, args.file)

@@ -27,8 +27,8 @@ from tqdm import tqdm
 from db import areas as areas_db
 from db import demo as demo_db
 from db import users as users_db
-from feed import boundaries
 from feed.app import build_app
+from feed.officials import boundaries
 from kernel.geo import EARTH_RADIUS_M
 from media.demo_photos import demo_photo
 

@@ -16,8 +16,8 @@ from db.embedded import EmbeddedPostgres
 from db.migrate import migrate
 from db.pool import connect, create_pool
 from db.server import autovacuum_on
-from feed.escalation import Sweeper
-from feed.ratelimit import Limits, make_limits
+from feed.core.ratelimit import Limits, make_limits
+from feed.officials.escalation import Sweeper
 from kernel.settings import Settings
 from media.processor import PhotoProcessor
 from media.storage import Storage, make_storage

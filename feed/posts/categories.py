@@ -1,0 +1,14 @@
+"""GET /api/categories: the report categories (kernel/categories.py) with their names and questions."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from feed.core.context import runtime_of
+from kernel.categories import as_json
+
+
+async def list_categories(request: Request) -> JSONResponse:
+    sensitive = runtime_of(request).settings.sensitive_categories
+    return JSONResponse({"items": as_json(sensitive)})

@@ -1,0 +1,97 @@
+"""Comments: add one to a post, page through a post's comments, delete one's own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from db import comments as comments_db
+from db import posts as posts_db
+from feed.core.auth import current_user, require_user
+from feed.core.context import runtime_of
+from feed.core.errors import ApiError, invalid, not_found
+from feed.core.outbox import emit
+from feed.core.parse import int_param, no_unknown, path_id, read_json, text_field
+from feed.core.serialize import comment_json, decode_cursor, encode_cursor
+from feed.posts.reports import MAX_TEXT, lock_open_post, visible_to
+from feed.trust import idempotency
+
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+_NO_UPPER_BOUND = 2**63 - 1
+
+
+async def create_comment(request: Request) -> JSONResponse:
+    runtime = runtime_of(request)
+    post_id = path_id(request)
+    user = await require_user(request)
+    data = await read_json(request, runtime.settings.max_json_bytes)
+    no_unknown(data, {"text"})
+    errors: dict[str, str] = {}
+    text = text_field(data, "text", errors, max_len=MAX_TEXT)
+    if errors:
+        raise invalid(errors)
+    key = idempotency.key_of(request)
+    rhash = idempotency.request_hash(f"POST /api/posts/{post_id}/comments", data)
+    replayed = await idempotency.stored(runtime, user.id, key, rhash)
+    if replayed is not None:
+        return replayed
+    await runtime.limits.check(request, "comment", user.id)
+
+    async def work(conn: asyncpg.Connection) -> tuple[int, dict[str, Any], idempotency.Finish]:
+        await lock_open_post(conn, post_id)
+        comment_id = await comments_db.insert(conn, post_id, user.id, text)
+        await posts_db.add_comments(conn, post_id, 1)
+        row = await comments_db.get(conn, comment_id)
+        assert row is not None
+        body = comment_json(row)
+
+        async def finish(conn: asyncpg.Connection) -> None:
+            await emit(conn, runtime.storage, "comment.created", post_id, comment_id=comment_id)
+
+        return 201, body, finish
+
+    return await idempotency.once(runtime, user.id, key, rhash, work)
+
+
+async def list_comments(request: Request) -> JSONResponse:
+    runtime = runtime_of(request)
+    post_id = path_id(request)
+    no_unknown(dict(request.query_params), {"before", "limit"})
+    limit = int_param(request, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
+    before = decode_cursor(request.query_params.get("before"))
+    user = await current_user(request)
+    staff = user is not None and user.is_staff
+    async with runtime.pool.acquire() as conn:
+        post = await posts_db.state(conn, post_id)
+        if post is None or not visible_to(post, user):
+            raise not_found("post")
+        rows = await comments_db.page(conn, post_id, before or _NO_UPPER_BOUND, limit + 1, staff=staff)
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
+    return JSONResponse({"items": [comment_json(r) for r in page], "next": next_cursor})
+
+
+async def delete_comment(request: Request) -> Response:
+    runtime = runtime_of(request)
+    comment_id = path_id(request)
+    user = await require_user(request)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        post_id = await comments_db.post_of(conn, comment_id)
+        # Locks are always taken post first, then comment (as moderation does): no deadlock between them.
+        post = await posts_db.lock(conn, post_id) if post_id is not None else None
+        comment = await comments_db.lock(conn, comment_id)
+        if post is None or comment is None or not visible_to(post, user) or comment["deleted_at"] is not None:
+            raise not_found("comment")
+        if comment["hidden_at"] is not None and not user.is_staff:
+            raise not_found("comment")
+        if comment["author_id"] != user.id:
+            raise ApiError(403, "forbidden", "Only the author may delete a comment.")
+        await comments_db.mark_deleted(conn, comment_id)
+        if comment["hidden_at"] is None:  # a hidden comment already left the count
+            await posts_db.add_comments(conn, post["id"], -1)
+        # No comment.deleted type in the event contract: the post's new count goes out as post.updated.
+        await emit(conn, runtime.storage, "post.updated", post["id"], {"deleted_comment_id": comment_id})
+    return Response(status_code=204)

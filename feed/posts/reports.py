@@ -1,0 +1,408 @@
+"""Posts: create (JSON or multipart with photos), read one, delete one's own; shared post-state helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from db import moderation as moderation_db
+from db import photos as photos_db
+from db import post_details as post_details_db
+from db import posts as posts_db
+from db import votes as votes_db
+from feed.core import privacy
+from feed.core.auth import User, current_user, require_user
+from feed.core.context import AppRuntime, runtime_of
+from feed.core.errors import ApiError, invalid, not_found
+from feed.core.outbox import emit
+from feed.core.parse import json_value, no_unknown, number_field, path_id, read_json, text_field
+from feed.core.serialize import post_json
+from feed.officials.routing import route_new_post
+from feed.trust import duplicates, idempotency, spam
+from kernel import geo, visibility
+from kernel.categories import CATEGORIES, BadAttribute, check_attributes
+from media import store
+from media.errors import PhotoRejected
+
+MAX_TEXT = 2000
+MAX_PHOTOS = 4
+POST_FIELDS = {"text", "category", "lat", "lon", "location_from_photo", "attributes"}
+_MAX_FORM_FIELD_BYTES = 16 * 1024  # a 2000-character text is at most 8000 bytes of UTF-8
+
+
+@dataclass(frozen=True)
+class NewPost:
+    text: str
+    category: str
+    lat: float
+    lon: float
+    attributes: dict[str, Any] = field(default_factory=dict)  # checked (categories.check_attributes)
+    address: str | None = None  # as typed (Open311 address_string)
+    position_approximate: bool = False  # placed from the address (feed.officials.geocode), not measured
+
+
+def public_position(
+    category: str,
+    lat: float,
+    lon: float,
+    post_id: int | None = None,
+    *,
+    settings: Any = None,
+    key: bytes | None = None,
+) -> tuple[float, float]:
+    """Where the world sees a post. The one place that decides it: a sensitive category (settings) is moved
+    to its post's fixed offset (feed.privacy; needs the post id and the fuzz key); others are exact."""
+    if (
+        settings is not None
+        and key is not None
+        and post_id is not None
+        and privacy.is_sensitive(settings, category)
+    ):
+        return privacy.fuzzed(key, post_id, lat, lon, settings.fuzz_radius_m)
+    return lat, lon
+
+
+def visible_to(row: Any, user: User | None) -> bool:
+    """Whether a post (a row with author_id, deleted_at, hidden_at, held_at) exists for `user`: the one
+    rule (kernel.visibility) that events and the websocket follow too."""
+    who = visibility.audience(user.id, user.role, row["author_id"]) if user is not None else visibility.PUBLIC
+    return visibility.post_visible(row, who)
+
+
+async def lock_open_post(conn: asyncpg.Connection, post_id: int) -> asyncpg.Record:
+    """Lock a post that people may interact with (vote, comment): not deleted, hidden or held; else 404."""
+    state = await posts_db.lock(conn, post_id)
+    if state is None or any(state[k] is not None for k in ("deleted_at", "hidden_at", "held_at")):
+        raise not_found("post")
+    return state
+
+
+# --- Create ----------------------------------------------------------------------------------------
+def validate_new_post(data: dict[str, Any]) -> NewPost:
+    """Check a new post's fields. With `location_from_photo` true and no lat/lon, the position is left NaN
+    here and taken from the first photo's GPS by `position_from_photos` (docs/photos.md)."""
+    no_unknown(data, POST_FIELDS)
+    errors: dict[str, str] = {}
+    text = text_field(data, "text", errors, max_len=MAX_TEXT)
+    category = data.get("category")
+    if category is None:
+        errors["category"] = "required"
+    elif not isinstance(category, str) or category not in CATEGORIES:
+        errors["category"] = "unknown category (see GET /api/categories)"
+    from_photo = _flag(data.get("location_from_photo"), errors)
+    lat = lon = math.nan
+    if not (from_photo and data.get("lat") is None and data.get("lon") is None):
+        lat = number_field(data, "lat", errors, low=-90, high=90) or 0.0
+        lon = number_field(data, "lon", errors, low=-180, high=180) or 0.0
+    attributes = _attributes(data.get("attributes"), category, errors)
+    if errors:
+        raise invalid(errors)
+    assert isinstance(category, str)
+    return NewPost(text, category, lat, lon, attributes)
+
+
+def _attributes(raw: Any, category: Any, errors: dict[str, str]) -> dict[str, Any]:
+    """Answers to the category's questions (GET /api/categories). Optional in the app; a client that sends
+    `attributes` knows the questions, so it must answer the required ones. Multipart sends it as JSON text."""
+    if raw is None or not isinstance(category, str) or category not in CATEGORIES:
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json_value(raw)  # bounded: nesting or huge integers are a ValueError, never a 500
+        except ValueError:
+            raw = None
+    if not isinstance(raw, dict):
+        errors["attributes"] = "must be an object of attribute code to answer"
+        return {}
+    try:
+        return check_attributes(category, raw)
+    except BadAttribute as exc:
+        errors[f"attributes.{exc.code}"] = exc.problem
+        return {}
+
+
+def _flag(value: Any, errors: dict[str, str]) -> bool:
+    if value is None or value is False or value in ("false", "0", ""):
+        return False
+    if value is True or value in ("true", "1"):
+        return True
+    errors["location_from_photo"] = "must be true or false"
+    return False
+
+
+def position_from_photos(new: NewPost, photos: list[Any]) -> NewPost:
+    """Fill a post's position from its first GPS-tagged photo (read before the metadata was stripped)."""
+    if not math.isnan(new.lat):
+        return new
+    for processed, _ in photos:
+        if processed.gps is not None:
+            lat, lon = processed.gps
+            if -90 <= lat <= 90 and -180 <= lon <= 180:
+                return replace(new, lat=lat, lon=lon)
+    raise invalid(
+        {"location_from_photo": "no photo carries a GPS position; send lat and lon"},
+        "The photos have no location.",
+    )
+
+
+async def locate_photo(request: Request) -> JSONResponse:
+    """Preview for location_from_photo: where does this photo say it was taken? Nothing is stored, so the
+    reporter can confirm (or move) the position on the map before publishing."""
+    try:
+        runtime = runtime_of(request)
+        user = await require_user(request)
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "multipart/form-data":
+            raise ApiError(415, "unsupported_media_type", "Send multipart/form-data with one `photo`.")
+        data, uploads = await _read_multipart(request)
+        no_unknown(data, set())
+        if len(uploads) != 1:
+            raise invalid({"photo": "send exactly one photo"})
+        await runtime.limits.check(request, "upload", user.id)
+        limit = runtime.settings.max_photo_bytes
+        if uploads[0].size is not None and uploads[0].size > limit:
+            raise ApiError(
+                413, "photo_too_large", f"A photo may be at most {limit} bytes.", {"photo": "too large"}
+            )
+        try:
+            gps = await runtime.photos.locate(await uploads[0].read())
+        except PhotoRejected as exc:
+            raise ApiError(exc.status, exc.code, exc.message, {"photo": exc.message}) from None
+        if gps is None:
+            raise ApiError(422, "no_location", "This photo carries no GPS position.", {"photo": "no GPS"})
+        return JSONResponse({"lat": gps[0], "lon": gps[1]})
+    finally:
+        await request.close()
+
+
+async def _read_multipart(request: Request) -> tuple[dict[str, Any], list[UploadFile]]:
+    try:
+        form = await request.form(max_files=MAX_PHOTOS, max_fields=20, max_part_size=_MAX_FORM_FIELD_BYTES)
+    except HTTPException as exc:  # Starlette turns multipart parse errors into a 400 HTTPException
+        if "Too many files" in str(exc.detail):
+            raise invalid({"photo": f"at most {MAX_PHOTOS} photos"}) from None
+        raise ApiError(400, "bad_multipart", f"Malformed multipart body: {exc.detail}") from None
+    data: dict[str, Any] = {}
+    uploads: list[UploadFile] = []
+    errors: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if key == "photo":
+            if isinstance(value, UploadFile):
+                uploads.append(value)
+            else:
+                errors["photo"] = "must be a file"
+        elif isinstance(value, UploadFile):
+            errors[key] = "must not be a file"
+        elif key in data:
+            errors[key] = "given more than once"
+        else:
+            data[key] = value
+    if errors:
+        raise invalid(errors)
+    return data, uploads
+
+
+async def _process_photo(runtime: AppRuntime, upload: UploadFile) -> tuple[Any, dict[str, Any]]:
+    limit = runtime.settings.max_photo_bytes
+    if upload.size is not None and upload.size > limit:
+        raise ApiError(
+            413, "photo_too_large", f"A photo may be at most {limit} bytes.", {"photo": "too large"}
+        )
+    data = await upload.read()
+    try:
+        processed = await runtime.photos.process(data)
+    except PhotoRejected as exc:
+        raise ApiError(exc.status, exc.code, exc.message, {"photo": exc.message}) from None
+    variants = await store.save_photo(runtime.storage, processed)
+    return processed, variants
+
+
+async def create(request: Request) -> JSONResponse:
+    try:
+        return await _create(request)
+    finally:
+        await request.close()  # uploaded photos are spooled to temporary files; release them
+
+
+async def _create(request: Request) -> JSONResponse:
+    runtime = runtime_of(request)
+    user = await require_user(request)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    uploads: list[UploadFile] = []
+    if kind == "application/json":
+        data = await read_json(request, runtime.settings.max_json_bytes)
+    elif kind == "multipart/form-data":
+        data, uploads = await _read_multipart(request)
+    else:
+        raise ApiError(415, "unsupported_media_type", "Send application/json or multipart/form-data.")
+    new = validate_new_post(data)
+    key = idempotency.key_of(request)
+    rhash = b""
+    if key is not None:
+        blobs = []
+        for upload in uploads:  # the photos' bytes are part of "the same request"
+            blobs.append(await upload.read())
+            await upload.seek(0)
+        rhash = idempotency.request_hash("POST /api/posts", data, blobs)
+        replayed = await idempotency.stored(runtime, user.id, key, rhash)
+        if replayed is not None:
+            return replayed
+    return await publish(request, runtime, user, new, uploads, key, rhash)
+
+
+async def publish(
+    request: Request,
+    runtime: AppRuntime,
+    user: User,
+    new: NewPost,
+    uploads: list[UploadFile],
+    key: str | None = None,
+    rhash: bytes = b"",
+) -> JSONResponse:
+    """The one creation pipeline after parsing (the app's POST /api/posts and Open311's POST requests):
+    rate limits, photos, spam hold, privacy, routing, the outbox event."""
+    # Rate limits (docs/trust.md): the verdict is fetched while the post is written and awaited before
+    # anything commits, so its round trip adds no latency; a refused post rolls back. Photo posts wait for
+    # it before the expensive part (decoding) instead.
+    verdict = runtime.limits.begin(request, ["post"] + ["upload"] * len(uploads), user.id)
+    try:
+        if uploads:
+            await verdict.wait()
+        # Photos are decoded, re-encoded and stored before the transaction: slow work never holds a row
+        # lock, and a rejected photo leaves nothing in the database (stored variants are content-addressed
+        # and harmless if orphaned). They run side by side in the media process pool.
+        photos = await asyncio.gather(*(_process_photo(runtime, upload) for upload in uploads))
+        new = position_from_photos(new, list(photos))
+
+        async def work(conn: asyncpg.Connection) -> tuple[int, dict[str, Any], idempotency.Finish]:
+            status, body, finish = await _insert_post(conn, runtime, user, new, photos)
+
+            async def checked(conn: asyncpg.Connection) -> None:
+                await verdict.wait()
+                await finish(conn)
+
+            return status, body, checked
+
+        return await idempotency.once(runtime, user.id, key, rhash, work)
+    finally:
+        verdict.close()
+
+
+async def _insert_post(
+    conn: asyncpg.Connection, runtime: AppRuntime, user: User, new: NewPost, photos: list[Any]
+) -> tuple[int, dict[str, Any], idempotency.Finish]:
+    """In the creating transaction: the post (held or published), its photos, suggestions; returns the
+    answer and the step that appends its event (the last statement)."""
+    hold = await spam.hold_reason(
+        conn, runtime.settings, user, new.text, datetime.now(UTC), limits_on=runtime.limits.enabled
+    )
+    pub_lat, pub_lon = new.lat, new.lon  # sensitive posts move once their id is known (below)
+    post_id = await posts_db.insert(
+        conn,
+        author_id=user.id,
+        text=new.text,
+        category=new.category,
+        lat=new.lat,
+        lon=new.lon,
+        pub_lat=pub_lat,
+        pub_lon=pub_lon,
+        cell9=geo.cell(pub_lat, pub_lon, geo.FINE_RES),
+        cell7=geo.cell(pub_lat, pub_lon, geo.COARSE_RES),
+    )
+    if privacy.is_sensitive(runtime.settings, new.category):
+        key = await privacy.fuzz_key(runtime, conn)
+        pub_lat, pub_lon = public_position(
+            new.category, new.lat, new.lon, post_id, settings=runtime.settings, key=key
+        )
+        await posts_db.set_public_position(
+            conn,
+            post_id,
+            pub_lat,
+            pub_lon,
+            geo.cell(pub_lat, pub_lon, geo.FINE_RES),
+            geo.cell(pub_lat, pub_lon, geo.COARSE_RES),
+        )
+    if new.attributes or new.address is not None or new.position_approximate:
+        await post_details_db.set_details(
+            conn, post_id, new.attributes, new.address, new.position_approximate
+        )
+    # Routing by the EXACT position (not the public one): the area's officials own it from now.
+    await route_new_post(conn, runtime.settings, post_id, new.lat, new.lon, new.category, runtime.clock())
+    for position, (processed, variants) in enumerate(photos):
+        await photos_db.insert(
+            conn,
+            post_id=post_id,
+            position=position,
+            sha256=processed.sha256,
+            width=processed.width,
+            height=processed.height,
+            blurhash=processed.blurhash,
+            variants=variants,
+        )
+    if hold is not None:
+        await posts_db.set_held(conn, post_id, hold)
+        await moderation_db.record(conn, None, "hold", "post", post_id, hold)
+    row = await posts_db.get(conn, post_id)
+    assert row is not None
+    # The answer is the post JSON of the contract plus, only when they apply (so the common answer stays
+    # exactly the post): possible_duplicates, held with its message, and the author's exact position.
+    body: dict[str, Any] = post_json(row, runtime.storage)
+    similar = await duplicates.suggest(conn, runtime, post_id, new.category, new.lat, new.lon)
+    if similar:
+        body["possible_duplicates"] = similar
+    if privacy.is_fuzzed(row):
+        body["exact"] = {"lat": new.lat, "lon": new.lon}
+    if new.position_approximate:
+        body["position_approximate"] = True
+    if hold is not None:
+        body["held"] = True
+        body["message"] = spam.MESSAGE
+        body["held_reason"] = hold
+
+    async def finish(conn: asyncpg.Connection) -> None:
+        if hold is not None:  # not public: moderators hear of it (feed.trust.queue), nobody nearby does
+            await emit(conn, runtime.storage, "post.held", post_id, {"reason": hold})
+        else:
+            await emit(conn, runtime.storage, "post.created", post_id)
+
+    return (202 if hold is not None else 201), body, finish
+
+
+# --- Read and delete -------------------------------------------------------------------------------
+async def get_post(request: Request) -> JSONResponse:
+    runtime = runtime_of(request)
+    post_id = path_id(request)
+    user = await current_user(request)
+    async with runtime.pool.acquire() as conn:
+        row = await posts_db.get(conn, post_id)
+        if row is None or not visible_to(row, user):
+            raise not_found("post")
+        voted = user is not None and await votes_db.exists(conn, post_id, user.id)
+        exact = await privacy.exact_for(conn, user, row)
+    body = {**post_json(row, runtime.storage), "voted_by_me": voted}
+    if exact is not None:  # a fuzzed post, asked by its author, the area's officials or staff
+        body["exact"] = exact
+    return JSONResponse(body)
+
+
+async def delete_post(request: Request) -> Response:
+    runtime = runtime_of(request)
+    post_id = path_id(request)
+    user = await require_user(request)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        state = await posts_db.lock(conn, post_id)
+        if state is None or not visible_to(state, user):
+            raise not_found("post")
+        if state["author_id"] != user.id:
+            raise ApiError(403, "forbidden", "Only the author may delete a post.")
+        await posts_db.mark_deleted(conn, post_id)
+        await emit(conn, runtime.storage, "post.deleted", post_id)
+    return Response(status_code=204)

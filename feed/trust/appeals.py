@@ -1,0 +1,115 @@
+"""Appeals: a suspended user appeals once per suspension; moderators list and decide appeals.
+
+A suspended user's tokens are revoked and sign-in refuses them, so an appeal authenticates with the handle
+and password in the body (`POST /api/appeals {handle, password, text}`): no token, limited or otherwise,
+ever exists for a suspended account. Rate-limited per address and throttled per handle like a sign-in
+(feed/accounts.authenticate). Lifting a suspension ends it at once (content hidden with it stays hidden:
+moderators unhide what they choose).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from db import moderation as moderation_db
+from db import suspensions as suspensions_db
+from feed.accounts import sessions as accounts
+from feed.core.context import runtime_of
+from feed.core.errors import ApiError, invalid, not_found
+from feed.core.parse import int_param, no_unknown, path_id, read_json, text_field
+from feed.core.serialize import decode_cursor, encode_cursor, iso
+from feed.trust.moderation import MAX_REASON
+from feed.trust.queue import staff
+
+MAX_TEXT = 2000
+_NO_UPPER_BOUND = 2**63 - 1
+
+
+def appeal_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "suspension_id": row["suspension_id"],
+        "user": {"id": row["user_id"], "handle": row["handle"]},
+        "text": row["text"],
+        "suspension_reason": row["suspension_reason"],
+        "suspended_until": iso(row["ends_at"]),
+        "created_at": iso(row["created_at"]),
+        "decision": row["decision"],
+        "decision_reason": row["decision_reason"],
+        "decided_at": iso(row["decided_at"]),
+    }
+
+
+async def create(request: Request) -> JSONResponse:
+    runtime = runtime_of(request)
+    data = await read_json(request, runtime.settings.max_json_bytes)
+    no_unknown(data, {"handle", "password", "text"})
+    errors: dict[str, str] = {}
+    handle, password = data.get("handle"), data.get("password")
+    if not isinstance(handle, str) or not handle:
+        errors["handle"] = "required"
+    if not isinstance(password, str) or not password:
+        errors["password"] = "required"
+    text = text_field(data, "text", errors, max_len=MAX_TEXT)
+    if errors:
+        raise invalid(errors)
+    assert isinstance(handle, str) and isinstance(password, str)
+    await runtime.limits.check(request, "login")
+    # The same throttled check as a sign-in (per handle, 429 with Retry-After), so appeals cannot be used to
+    # guess passwords; it does not refuse suspended accounts, which are the ones that appeal.
+    row = await accounts.authenticate(runtime, handle, password)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        suspension = await suspensions_db.current(conn, row["id"])
+        if suspension is None:
+            raise ApiError(409, "not_suspended", "This account is not suspended.")
+        appeal_id = await suspensions_db.insert_appeal(conn, suspension["id"], row["id"], text)
+        if appeal_id is None:
+            raise ApiError(409, "already_appealed", "This suspension has already been appealed.")
+        await moderation_db.record(conn, row["id"], "appeal", "suspension", suspension["id"], None)
+        appeal = await suspensions_db.lock_appeal(conn, appeal_id)
+    return JSONResponse(appeal_json(appeal), status_code=201)
+
+
+async def list_appeals(request: Request) -> JSONResponse:
+    runtime = runtime_of(request)
+    await staff(request)
+    no_unknown(dict(request.query_params), {"before", "limit", "pending"})
+    limit = int_param(request, "limit", 50, low=1, high=200)
+    before = decode_cursor(request.query_params.get("before"))
+    pending = request.query_params.get("pending", "false").lower() in ("1", "true", "yes")
+    async with runtime.pool.acquire() as conn:
+        rows = await suspensions_db.appeals_page(conn, pending, before or _NO_UPPER_BOUND, limit + 1)
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
+    return JSONResponse({"items": [appeal_json(r) for r in page], "next": next_cursor})
+
+
+async def decide(request: Request) -> JSONResponse:
+    runtime = runtime_of(request)
+    appeal_id = path_id(request)
+    actor = await staff(request)
+    data = await read_json(request, runtime.settings.max_json_bytes)
+    no_unknown(data, {"decision", "reason"})
+    errors: dict[str, str] = {}
+    decision = data.get("decision")
+    if decision not in ("upheld", "lifted"):
+        errors["decision"] = "upheld (the suspension stands) or lifted"
+    reason = text_field(data, "reason", errors, max_len=MAX_REASON)
+    if errors:
+        raise invalid(errors)
+    assert isinstance(decision, str)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        appeal = await suspensions_db.lock_appeal(conn, appeal_id)
+        if appeal is None:
+            raise not_found("appeal")
+        if appeal["decision"] is not None:
+            raise ApiError(409, "already_decided", "This appeal was already decided.")
+        await suspensions_db.decide_appeal(conn, appeal_id, decision, actor.id, reason)
+        if decision == "lifted":
+            await suspensions_db.lift(conn, appeal["suspension_id"], appeal["user_id"])
+        await moderation_db.record(conn, actor.id, f"appeal_{decision}", "user", appeal["user_id"], reason)
+        row = await suspensions_db.lock_appeal(conn, appeal_id)
+    return JSONResponse(appeal_json(row))

@@ -1,0 +1,134 @@
+"""Moderation: staff hide and unhide posts and comments, each action logged and emitted in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from db import comments as comments_db
+from db import moderation as moderation_db
+from db import posts as posts_db
+from feed.core.auth import STAFF_ROLES, User, require_role
+from feed.core.context import runtime_of
+from feed.core.errors import invalid, not_found
+from feed.core.outbox import emit
+from feed.core.parse import int_param, no_unknown, path_id, read_json, text_field
+from feed.core.serialize import comment_json, decode_cursor, encode_cursor, log_json, post_json
+
+MAX_REASON = 500
+_NO_UPPER_BOUND = 2**63 - 1
+
+
+async def _staff(request: Request) -> User:
+    return await require_role(request, *sorted(STAFF_ROLES))
+
+
+async def _reason(request: Request, *, required: bool) -> str | None:
+    """The {reason} body: required to hide; optional (body may be empty) to unhide."""
+    settings = runtime_of(request).settings
+    empty = (
+        request.headers.get("content-length") in (None, "0") and "transfer-encoding" not in request.headers
+    )
+    if empty and not required:
+        return None
+    data = await read_json(request, settings.max_json_bytes)
+    no_unknown(data, {"reason"})
+    if data.get("reason") is None and not required:
+        return None
+    errors: dict[str, str] = {}
+    reason = text_field(data, "reason", errors, max_len=MAX_REASON)
+    if errors:
+        raise invalid(errors)
+    return reason
+
+
+async def _set_post_hidden(request: Request, hide: bool) -> JSONResponse:
+    runtime = runtime_of(request)
+    post_id = path_id(request)
+    user = await _staff(request)
+    reason = await _reason(request, required=hide)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        state = await posts_db.lock(conn, post_id)
+        if state is None or state["deleted_at"] is not None:
+            raise not_found("post")
+        if (state["hidden_at"] is not None) == hide:  # already so: nothing to log or announce
+            row = await posts_db.get(conn, post_id)
+            assert row is not None
+            return JSONResponse(post_json(row, runtime.storage))
+        if hide:
+            await posts_db.set_hidden(conn, post_id, reason or "")
+        else:
+            await posts_db.clear_hidden(conn, post_id)
+        await moderation_db.record(conn, user.id, "hide" if hide else "unhide", "post", post_id, reason)
+        extra = {"reason": reason} if hide else {}
+        body = await emit(conn, runtime.storage, "post.hidden" if hide else "post.unhidden", post_id, extra)
+    return JSONResponse(body)
+
+
+async def hide_post(request: Request) -> JSONResponse:
+    return await _set_post_hidden(request, True)
+
+
+async def unhide_post(request: Request) -> JSONResponse:
+    return await _set_post_hidden(request, False)
+
+
+async def _lock_comment(conn: asyncpg.Connection, comment_id: int) -> tuple[Any, Any]:
+    # Post first, then comment: the same order as every other comment write, so no deadlocks.
+    post_id = await comments_db.post_of(conn, comment_id)
+    post = await posts_db.lock(conn, post_id) if post_id is not None else None
+    comment = await comments_db.lock(conn, comment_id)
+    if post is None or comment is None or post["deleted_at"] is not None or comment["deleted_at"] is not None:
+        raise not_found("comment")
+    return post, comment
+
+
+async def _set_comment_hidden(request: Request, hide: bool) -> JSONResponse:
+    runtime = runtime_of(request)
+    comment_id = path_id(request)
+    user = await _staff(request)
+    reason = await _reason(request, required=hide)
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        post, comment = await _lock_comment(conn, comment_id)
+        if (comment["hidden_at"] is not None) != hide:
+            if hide:
+                await comments_db.set_hidden(conn, comment_id, reason or "")
+            else:
+                await comments_db.clear_hidden(conn, comment_id)
+            # Hidden comments do not count: the post's comment_count is what the public can read.
+            await posts_db.add_comments(conn, post["id"], -1 if hide else 1)
+            await moderation_db.record(
+                conn, user.id, "hide" if hide else "unhide", "comment", comment_id, reason
+            )
+            row = await comments_db.get(conn, comment_id)
+            assert row is not None
+            event = "comment.hidden" if hide else "comment.unhidden"
+            await emit(conn, runtime.storage, event, post["id"], comment_id=comment_id)
+        else:
+            row = await comments_db.get(conn, comment_id)
+            assert row is not None
+    return JSONResponse(comment_json(row))
+
+
+async def hide_comment(request: Request) -> JSONResponse:
+    return await _set_comment_hidden(request, True)
+
+
+async def unhide_comment(request: Request) -> JSONResponse:
+    return await _set_comment_hidden(request, False)
+
+
+async def log(request: Request) -> JSONResponse:
+    runtime = runtime_of(request)
+    await _staff(request)
+    no_unknown(dict(request.query_params), {"before", "limit"})
+    limit = int_param(request, "limit", 50, low=1, high=200)
+    before = decode_cursor(request.query_params.get("before"))
+    async with runtime.pool.acquire() as conn:
+        rows = await moderation_db.page(conn, before or _NO_UPPER_BOUND, limit + 1)
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
+    return JSONResponse({"items": [log_json(r) for r in page], "next": next_cursor})
