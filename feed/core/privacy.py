@@ -27,9 +27,17 @@ from db import officials as officials_db
 from db import secrets as secrets_db
 from feed.core.auth import User
 from feed.core.context import AppRuntime
+from kernel import visibility
 from kernel.geo import EARTH_RADIUS_M
 
 _KEYS: dict[str, bytes] = {}  # dsn -> secret: read once per process
+
+
+def visible_to(row: Any, user: User | None) -> bool:
+    """Whether a post (a row with author_id, deleted_at, hidden_at, held_at) exists for `user`: the one
+    rule (kernel.visibility) that events and the websocket follow too."""
+    who = visibility.audience(user.id, user.role, row["author_id"]) if user is not None else visibility.PUBLIC
+    return visibility.post_visible(row, who)
 
 
 async def fuzz_key(runtime: AppRuntime, conn: asyncpg.Connection) -> bytes:

@@ -28,9 +28,10 @@ from feed.core.context import runtime_of
 from feed.core.errors import ApiError, invalid, not_found
 from feed.core.outbox import emit, owner_keys
 from feed.core.parse import no_unknown, number_field, path_id, read_json, text_field
+from feed.core.privacy import visible_to
 from feed.core.serialize import iso, photo_json, post_json
+from feed.core.uploads import process_photo, read_multipart
 from feed.officials.routing import may_act, resolve_agency, resolve_area, start_clock
-from feed.posts.reports import _process_photo, _read_multipart, visible_to
 from kernel import geo
 
 SETTABLE = ("acknowledged", "in_progress", "resolved", "rejected", "forwarded")
@@ -100,7 +101,7 @@ async def _read(request: Request) -> tuple[dict[str, Any], UploadFile | None]:
     if kind == "application/json":
         return await read_json(request, settings.max_json_bytes), None
     if kind == "multipart/form-data":
-        data, uploads = await _read_multipart(request)
+        data, uploads = await read_multipart(request)
         if len(uploads) > 1:
             raise invalid({"photo": "at most 1 proof photo"})
         return data, uploads[0] if uploads else None
@@ -183,7 +184,7 @@ async def _change_status(request: Request) -> JSONResponse:
             raise invalid(missing, "Resolving needs a note and a proof photo.")
     processed = variants = None
     if upload is not None:
-        processed, variants = await _process_photo(runtime, upload)
+        processed, variants = await process_photo(runtime, upload)
     proof = None
     if wanted == "resolved":
         assert processed is not None

@@ -15,8 +15,9 @@ from feed.core.context import runtime_of
 from feed.core.errors import ApiError, invalid, not_found
 from feed.core.outbox import emit
 from feed.core.parse import int_param, no_unknown, path_id, read_json, text_field
+from feed.core.privacy import visible_to
 from feed.core.serialize import comment_json, decode_cursor, encode_cursor
-from feed.posts.reports import MAX_TEXT, lock_open_post, visible_to
+from feed.posts.reports import MAX_TEXT, lock_open_post
 from feed.trust import idempotency
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100

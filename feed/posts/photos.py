@@ -1,7 +1,7 @@
 """GET /media/{key}: stored photo variants, served with media/'s safety and caching headers — only to a caller
 who may see a post the photo belongs to, now (docs/photos.md "Who may fetch a photo").
 
-The rule is REST's (posts.reports.visible_to), applied to every post the key belongs to (content addressing
+The rule is REST's (core.privacy.visible_to), applied to every post the key belongs to (content addressing
 stores the same bytes once, so one key can serve several posts, and a resolution's proof photo belongs to its
 post's timeline):
 - some post is visible to an anonymous reader -> 200, public and briefly cacheable (MEDIA_HEADERS);
@@ -19,7 +19,7 @@ from db import photos as photos_db
 from feed.core.auth import current_user
 from feed.core.context import runtime_of
 from feed.core.errors import ApiError
-from feed.posts.reports import visible_to
+from feed.core.privacy import visible_to
 from media.serving import MEDIA_HEADERS, PRIVATE_MEDIA_HEADERS
 from media.storage import valid_key
 

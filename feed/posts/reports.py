@@ -10,7 +10,6 @@ from typing import Any
 
 import asyncpg
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -25,18 +24,17 @@ from feed.core.context import AppRuntime, runtime_of
 from feed.core.errors import ApiError, invalid, not_found
 from feed.core.outbox import emit
 from feed.core.parse import json_value, no_unknown, number_field, path_id, read_json, text_field
+from feed.core.privacy import visible_to
 from feed.core.serialize import post_json
+from feed.core.uploads import process_photo, read_multipart
 from feed.officials.routing import route_new_post
 from feed.trust import duplicates, idempotency, spam
-from kernel import geo, visibility
+from kernel import geo
 from kernel.categories import CATEGORIES, BadAttribute, check_attributes
-from media import store
 from media.errors import PhotoRejected
 
 MAX_TEXT = 2000
-MAX_PHOTOS = 4
 POST_FIELDS = {"text", "category", "lat", "lon", "location_from_photo", "attributes"}
-_MAX_FORM_FIELD_BYTES = 16 * 1024  # a 2000-character text is at most 8000 bytes of UTF-8
 
 
 @dataclass(frozen=True)
@@ -69,13 +67,6 @@ def public_position(
     ):
         return privacy.fuzzed(key, post_id, lat, lon, settings.fuzz_radius_m)
     return lat, lon
-
-
-def visible_to(row: Any, user: User | None) -> bool:
-    """Whether a post (a row with author_id, deleted_at, hidden_at, held_at) exists for `user`: the one
-    rule (kernel.visibility) that events and the websocket follow too."""
-    who = visibility.audience(user.id, user.role, row["author_id"]) if user is not None else visibility.PUBLIC
-    return visibility.post_visible(row, who)
 
 
 async def lock_open_post(conn: asyncpg.Connection, post_id: int) -> asyncpg.Record:
@@ -162,7 +153,7 @@ async def locate_photo(request: Request) -> JSONResponse:
         user = await require_user(request)
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != "multipart/form-data":
             raise ApiError(415, "unsupported_media_type", "Send multipart/form-data with one `photo`.")
-        data, uploads = await _read_multipart(request)
+        data, uploads = await read_multipart(request)
         no_unknown(data, set())
         if len(uploads) != 1:
             raise invalid({"photo": "send exactly one photo"})
@@ -183,48 +174,6 @@ async def locate_photo(request: Request) -> JSONResponse:
         await request.close()
 
 
-async def _read_multipart(request: Request) -> tuple[dict[str, Any], list[UploadFile]]:
-    try:
-        form = await request.form(max_files=MAX_PHOTOS, max_fields=20, max_part_size=_MAX_FORM_FIELD_BYTES)
-    except HTTPException as exc:  # Starlette turns multipart parse errors into a 400 HTTPException
-        if "Too many files" in str(exc.detail):
-            raise invalid({"photo": f"at most {MAX_PHOTOS} photos"}) from None
-        raise ApiError(400, "bad_multipart", f"Malformed multipart body: {exc.detail}") from None
-    data: dict[str, Any] = {}
-    uploads: list[UploadFile] = []
-    errors: dict[str, str] = {}
-    for key, value in form.multi_items():
-        if key == "photo":
-            if isinstance(value, UploadFile):
-                uploads.append(value)
-            else:
-                errors["photo"] = "must be a file"
-        elif isinstance(value, UploadFile):
-            errors[key] = "must not be a file"
-        elif key in data:
-            errors[key] = "given more than once"
-        else:
-            data[key] = value
-    if errors:
-        raise invalid(errors)
-    return data, uploads
-
-
-async def _process_photo(runtime: AppRuntime, upload: UploadFile) -> tuple[Any, dict[str, Any]]:
-    limit = runtime.settings.max_photo_bytes
-    if upload.size is not None and upload.size > limit:
-        raise ApiError(
-            413, "photo_too_large", f"A photo may be at most {limit} bytes.", {"photo": "too large"}
-        )
-    data = await upload.read()
-    try:
-        processed = await runtime.photos.process(data)
-    except PhotoRejected as exc:
-        raise ApiError(exc.status, exc.code, exc.message, {"photo": exc.message}) from None
-    variants = await store.save_photo(runtime.storage, processed)
-    return processed, variants
-
-
 async def create(request: Request) -> JSONResponse:
     try:
         return await _create(request)
@@ -240,7 +189,7 @@ async def _create(request: Request) -> JSONResponse:
     if kind == "application/json":
         data = await read_json(request, runtime.settings.max_json_bytes)
     elif kind == "multipart/form-data":
-        data, uploads = await _read_multipart(request)
+        data, uploads = await read_multipart(request)
     else:
         raise ApiError(415, "unsupported_media_type", "Send application/json or multipart/form-data.")
     new = validate_new_post(data)
@@ -279,7 +228,7 @@ async def publish(
         # Photos are decoded, re-encoded and stored before the transaction: slow work never holds a row
         # lock, and a rejected photo leaves nothing in the database (stored variants are content-addressed
         # and harmless if orphaned). They run side by side in the media process pool.
-        photos = await asyncio.gather(*(_process_photo(runtime, upload) for upload in uploads))
+        photos = await asyncio.gather(*(process_photo(runtime, upload) for upload in uploads))
         new = position_from_photos(new, list(photos))
 
         async def work(conn: asyncpg.Connection) -> tuple[int, dict[str, Any], idempotency.Finish]:

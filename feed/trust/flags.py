@@ -31,7 +31,7 @@ from feed.core.context import AppRuntime, runtime_of
 from feed.core.errors import ApiError, invalid, not_found
 from feed.core.outbox import emit
 from feed.core.parse import no_unknown, path_id, read_json
-from feed.posts.reports import visible_to
+from feed.core.privacy import visible_to
 
 REASONS = ("spam", "abuse", "false", "duplicate", "personal_data")
 MAX_NOTE = 500
