@@ -11,16 +11,69 @@ import asyncpg
 
 from db import posts as posts_db
 
+# Both leagues (areas, agencies) measure and rank their owners by the same rules; only how an owner's clocks
+# are found differs. The shared parts below are those rules, written once so the two cannot drift apart.
+# Durations are seconds. decided: the clock is closed or past its resolve deadline, or unacknowledged past
+# its acknowledge deadline; within SLA: answered (acknowledged, or closed) by the acknowledge deadline AND
+# closed by the resolve deadline. The score is the share within SLA weighted by the workload: (reports per
+# official / the league's median of it) ** 0.25, clamped to [0.5, 2] first — see docs/officials.md.
+_ACK = "date_part('epoch', s.acknowledged_at - s.started_at)"
+_RESOLVE = "date_part('epoch', s.resolved_at - s.started_at)"
+# A clock ended by merging its post into another (migration 013) is no verdict on anyone: never decided.
+_DECIDED = """(s.outcome IS DISTINCT FROM 'merged' AND (s.ended_at IS NOT NULL OR s.resolve_due_at <= $3
+                OR (s.acknowledged_at IS NULL AND s.ack_due_at <= $3)))"""
+_ON_TIME = "(coalesce(s.acknowledged_at, s.ended_at) <= s.ack_due_at AND s.ended_at <= s.resolve_due_at)"
+
+# One owner's figures over the clocks (post_assignments s) that the query's WHERE, appended, picks.
+_CLOCK_FIGURES = f"""SELECT count(DISTINCT s.post_id) AS reports,
+               count(*) AS clocks,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY {_ACK}) AS ack_median_s,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY {_ACK}) AS ack_p90_s,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY {_RESOLVE}) AS resolve_median_s,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY {_RESOLVE}) AS resolve_p90_s,
+               count(*) FILTER (WHERE {_DECIDED}) AS decided,
+               count(*) FILTER (WHERE {_DECIDED} AND {_ON_TIME}) AS within_sla,
+               count(*) FILTER (WHERE s.outcome = 'resolved') AS resolved,
+               count(*) FILTER (WHERE s.outcome = 'resolved' AND s.reopened_at IS NOT NULL) AS reopened
+        FROM post_assignments s"""
+
+# A board row's figures from the owner's clock figures (st, from stats) and its officials (sf, from staff).
+_BOARD_FIGURES = """coalesce(st.reports, 0) AS reports, coalesce(st.clocks, 0) AS clocks,
+           coalesce(sf.officials, 0) AS officials,
+           st.ack_median_s, st.ack_p90_s, st.resolve_median_s, st.resolve_p90_s,
+           coalesce(st.decided, 0) AS decided, coalesce(st.within_sla, 0) AS within_sla,
+           st.within_sla::float8 / nullif(st.decided, 0) AS within_sla_share,
+           coalesce(st.resolved, 0) AS resolved, coalesce(st.reopened, 0) AS reopened,
+           st.reopened::float8 / nullif(st.resolved, 0) AS reopen_rate,
+           coalesce(st.reports, 0)::float8 / greatest(coalesce(sf.officials, 0), 1) AS reports_per_official"""
+
+# From the board CTE to `placed`: the workload factor, the score and the rank.
+_RANKING = """median AS (
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY reports_per_official) AS load
+    FROM board WHERE within_sla_share IS NOT NULL
+),
+scored AS (
+    SELECT b.*, greatest(0.5, least(2.0, b.reports_per_official / m.load)) AS workload_factor
+    FROM board b CROSS JOIN median m
+),
+ranked AS (
+    SELECT s.*, 100 * s.within_sla_share * power(s.workload_factor, 0.25) AS score
+    FROM scored s
+),
+placed AS (
+    -- Ranked before the one-owner filter that follows: an owner's stats carry its place in the whole league.
+    SELECT r.*, CASE WHEN r.score IS NOT NULL
+                     THEN rank() OVER (ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST) END
+                AS rank
+    FROM ranked r
+)"""
+
 # $1 level, $2 period start, $3 now, $4 one area (NULL = all). Clocks (post_assignments) started in the period
-# are credited to the area at $1 that holds their owner (itself or an ancestor). Durations are seconds.
-# decided: the clock is closed or past its resolve deadline, or unacknowledged past its acknowledge
-# deadline; within SLA: answered (acknowledged, or closed) by the acknowledge deadline AND closed by the
-# resolve deadline. The score is the share within SLA weighted by the workload: (reports per official /
-# the level's median of it) ** 0.25, clamped to [0.5, 2] first — see docs/officials.md.
+# are credited to the area at $1 that holds their owner (itself or an ancestor).
 # Each ranked area aggregates its own subtree's clocks (LATERAL) through the (area_id, started_at) covering
 # index of migration 007: a few hundred small index-only range scans and in-memory sorts, instead of sorting
 # the whole period's clocks by area (measured 3x faster at 1M posts, docs/bench-league.md).
-LEAGUE_SQL = """WITH RECURSIVE tree AS (
+LEAGUE_SQL = f"""WITH RECURSIVE tree AS (
     SELECT id, id AS top FROM areas WHERE level = $1
     UNION ALL
     SELECT a.id, t.top FROM areas a JOIN tree t ON a.parent_id = t.id
@@ -31,17 +84,7 @@ subtrees AS (
 stats AS (
     SELECT t.top, c.*
     FROM subtrees t CROSS JOIN LATERAL (
-        SELECT count(DISTINCT s.post_id) AS reports,
-               count(*) AS clocks,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY {ack}) AS ack_median_s,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY {ack}) AS ack_p90_s,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY {resolve}) AS resolve_median_s,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY {resolve}) AS resolve_p90_s,
-               count(*) FILTER (WHERE {decided}) AS decided,
-               count(*) FILTER (WHERE {decided} AND {on_time}) AS within_sla,
-               count(*) FILTER (WHERE s.outcome = 'resolved') AS resolved,
-               count(*) FILTER (WHERE s.outcome = 'resolved' AND s.reopened_at IS NOT NULL) AS reopened
-        FROM post_assignments s
+        {_CLOCK_FIGURES}
         WHERE s.area_id = ANY (t.ids) AND s.started_at >= $2 AND s.started_at <= $3
     ) c
 ),
@@ -51,66 +94,22 @@ staff AS (
 ),
 board AS (
     SELECT a.id AS area_id, a.name, a.code, a.level, a.population,
-           coalesce(st.reports, 0) AS reports, coalesce(st.clocks, 0) AS clocks,
-           coalesce(sf.officials, 0) AS officials,
-           st.ack_median_s, st.ack_p90_s, st.resolve_median_s, st.resolve_p90_s,
-           coalesce(st.decided, 0) AS decided, coalesce(st.within_sla, 0) AS within_sla,
-           st.within_sla::float8 / nullif(st.decided, 0) AS within_sla_share,
-           coalesce(st.resolved, 0) AS resolved, coalesce(st.reopened, 0) AS reopened,
-           st.reopened::float8 / nullif(st.resolved, 0) AS reopen_rate,
-           coalesce(st.reports, 0)::float8 / greatest(coalesce(sf.officials, 0), 1) AS reports_per_official,
+           {_BOARD_FIGURES},
            coalesce(st.reports, 0) * 1000.0::float8 / nullif(a.population, 0) AS reports_per_1000_residents
     FROM areas a LEFT JOIN stats st ON st.top = a.id LEFT JOIN staff sf ON sf.top = a.id
     WHERE a.level = $1
 ),
-median AS (
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY reports_per_official) AS load
-    FROM board WHERE within_sla_share IS NOT NULL
-),
-scored AS (
-    SELECT b.*, greatest(0.5, least(2.0, b.reports_per_official / m.load)) AS workload_factor
-    FROM board b CROSS JOIN median m
-),
-ranked AS (
-    SELECT s.*, 100 * s.within_sla_share * power(s.workload_factor, 0.25) AS score
-    FROM scored s
-),
-placed AS (
-    -- Ranked before the one-area filter below: an area's stats carry its place in the whole league.
-    SELECT r.*, CASE WHEN r.score IS NOT NULL
-                     THEN rank() OVER (ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST) END
-                AS rank
-    FROM ranked r
-)
+{_RANKING}
 SELECT r.* FROM placed r
 WHERE $4::bigint IS NULL OR r.area_id = $4
 ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST, r.reports DESC, r.name, r.area_id"""
-_EXPRESSIONS = dict(
-    ack="date_part('epoch', s.acknowledged_at - s.started_at)",
-    resolve="date_part('epoch', s.resolved_at - s.started_at)",
-    # A clock ended by merging its post into another (migration 013) is no verdict on anyone: never decided.
-    decided="""(s.outcome IS DISTINCT FROM 'merged' AND (s.ended_at IS NOT NULL OR s.resolve_due_at <= $3
-                OR (s.acknowledged_at IS NULL AND s.ack_due_at <= $3)))""",
-    on_time="(coalesce(s.acknowledged_at, s.ended_at) <= s.ack_due_at AND s.ended_at <= s.resolve_due_at)",
-)
-LEAGUE_SQL = LEAGUE_SQL.format(**_EXPRESSIONS)
 
 # The same figures and ranking per city agency, from the clocks of its hand-offs (migration 012). $1 is
 # the level label ('agency'), $2/$3 the period, $4 one agency (NULL = all). Agencies have no residents.
-AGENCY_LEAGUE_SQL = """WITH stats AS (
+AGENCY_LEAGUE_SQL = f"""WITH stats AS (
     SELECT g.id AS top, c.*
     FROM agencies g CROSS JOIN LATERAL (
-        SELECT count(DISTINCT s.post_id) AS reports,
-               count(*) AS clocks,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY {ack}) AS ack_median_s,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY {ack}) AS ack_p90_s,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY {resolve}) AS resolve_median_s,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY {resolve}) AS resolve_p90_s,
-               count(*) FILTER (WHERE {decided}) AS decided,
-               count(*) FILTER (WHERE {decided} AND {on_time}) AS within_sla,
-               count(*) FILTER (WHERE s.outcome = 'resolved') AS resolved,
-               count(*) FILTER (WHERE s.outcome = 'resolved' AND s.reopened_at IS NOT NULL) AS reopened
-        FROM post_assignments s
+        {_CLOCK_FIGURES}
         WHERE s.agency_id = g.id AND s.started_at >= $2 AND s.started_at <= $3
     ) c
 ),
@@ -119,39 +118,14 @@ staff AS (
 ),
 board AS (
     SELECT g.id AS agency_id, g.name, g.code, $1::text AS level, NULL::bigint AS population,
-           coalesce(st.reports, 0) AS reports, coalesce(st.clocks, 0) AS clocks,
-           coalesce(sf.officials, 0) AS officials,
-           st.ack_median_s, st.ack_p90_s, st.resolve_median_s, st.resolve_p90_s,
-           coalesce(st.decided, 0) AS decided, coalesce(st.within_sla, 0) AS within_sla,
-           st.within_sla::float8 / nullif(st.decided, 0) AS within_sla_share,
-           coalesce(st.resolved, 0) AS resolved, coalesce(st.reopened, 0) AS reopened,
-           st.reopened::float8 / nullif(st.resolved, 0) AS reopen_rate,
-           coalesce(st.reports, 0)::float8 / greatest(coalesce(sf.officials, 0), 1) AS reports_per_official,
+           {_BOARD_FIGURES},
            NULL::float8 AS reports_per_1000_residents
     FROM agencies g LEFT JOIN stats st ON st.top = g.id LEFT JOIN staff sf ON sf.top = g.id
 ),
-median AS (
-    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY reports_per_official) AS load
-    FROM board WHERE within_sla_share IS NOT NULL
-),
-scored AS (
-    SELECT b.*, greatest(0.5, least(2.0, b.reports_per_official / m.load)) AS workload_factor
-    FROM board b CROSS JOIN median m
-),
-ranked AS (
-    SELECT s.*, 100 * s.within_sla_share * power(s.workload_factor, 0.25) AS score
-    FROM scored s
-),
-placed AS (
-    SELECT r.*, CASE WHEN r.score IS NOT NULL
-                     THEN rank() OVER (ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST) END
-                AS rank
-    FROM ranked r
-)
+{_RANKING}
 SELECT r.* FROM placed r
 WHERE $4::bigint IS NULL OR r.agency_id = $4
 ORDER BY r.score DESC NULLS LAST, r.ack_median_s ASC NULLS LAST, r.reports DESC, r.code, r.agency_id"""
-AGENCY_LEAGUE_SQL = AGENCY_LEAGUE_SQL.format(**_EXPRESSIONS)
 
 
 # The area tree's recursive CTE is estimated at ~150x its real size, which makes the query look expensive
