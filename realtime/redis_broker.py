@@ -24,6 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from kernel import metrics
+from kernel.tasks import cancel_and_wait
 from realtime.broker import Broker
 
 log = logging.getLogger("warga.realtime.redis")
@@ -66,9 +67,7 @@ class RedisBroker(Broker):
 
     async def close(self) -> None:
         if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+            await cancel_and_wait(self._reader)
         if self._pubsub is not None:
             with contextlib.suppress(Exception):
                 await self._pubsub.aclose()

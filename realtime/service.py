@@ -4,7 +4,6 @@ Runtime and the HTTP handlers use (start/stop, where the socket lives, and sessi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,6 +11,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from kernel.settings import Settings
+from kernel.tasks import cancel_and_wait
 from realtime import channels
 from realtime.broker import Broker, MemoryBroker
 from realtime.gateway import Gateway
@@ -41,9 +41,7 @@ class Realtime:
 
     async def stop(self) -> None:
         if self._relay_task is not None:
-            self._relay_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
+            await cancel_and_wait(self._relay_task)
         if self.gateway is not None:
             await self.gateway.stop()
         await self.broker.close()
