@@ -138,10 +138,17 @@ def _motorbikes(draw: ImageDraw.ImageDraw, rng: random.Random, count: int) -> No
         draw.rectangle((x - 6 * s, y - 34 * s, x + 6 * s, y - 20 * s), fill=(60, 90, 60))
 
 
-def _street(draw: ImageDraw.ImageDraw, rng: random.Random) -> None:
+def _vehicles_on_road(
+    draw: ImageDraw.ImageDraw, rng: random.Random, cars: tuple[int, int], motorbikes: tuple[int, int]
+) -> None:
+    """A street and a traffic jam are one scene; only how many cars and motorbikes (ranges) differ."""
     _road(draw)
-    _cars(draw, rng, rng.randint(1, 3))
-    _motorbikes(draw, rng, rng.randint(1, 4))
+    _cars(draw, rng, rng.randint(*cars))
+    _motorbikes(draw, rng, rng.randint(*motorbikes))
+
+
+def _street(draw: ImageDraw.ImageDraw, rng: random.Random) -> None:
+    _vehicles_on_road(draw, rng, cars=(1, 3), motorbikes=(1, 4))
 
 
 def _flood(draw: ImageDraw.ImageDraw, rng: random.Random) -> None:
@@ -165,9 +172,7 @@ def _flood(draw: ImageDraw.ImageDraw, rng: random.Random) -> None:
 
 
 def _traffic(draw: ImageDraw.ImageDraw, rng: random.Random) -> None:
-    _road(draw)
-    _cars(draw, rng, rng.randint(7, 12))
-    _motorbikes(draw, rng, rng.randint(6, 14))
+    _vehicles_on_road(draw, rng, cars=(7, 12), motorbikes=(6, 14))
 
 
 def _garbage(draw: ImageDraw.ImageDraw, rng: random.Random) -> None:
