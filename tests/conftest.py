@@ -135,3 +135,14 @@ async def world(runtime: Runtime, make_user: MakeUser, clock: Clock) -> World:
     from tests.officials_helpers import make_world
 
     return await make_world(runtime, make_user)
+
+
+@pytest.fixture
+async def api_key(runtime: Runtime, world: World) -> str:
+    """An Open311 API key belonging to the world's citizen."""
+    from feed.open311 import georeport
+
+    async with runtime.pool.acquire() as conn:
+        _, key, handle = await georeport.new_api_key(conn, "test client", world.citizen.handle)
+    assert handle == world.citizen.handle
+    return key
