@@ -4,7 +4,7 @@ import { api } from "./api.js";
 import { placeholder } from "./blurhash.js";
 import { fill, h, toast } from "./dom.js";
 import { categoryName, statusName, t, timeAgo } from "./i18n.js";
-import { emit, isStaff, state } from "./state.js";
+import { emit, isRemoved, isStaff, livePatch, state } from "./state.js";
 
 /** An <img> over its blurhash: the placeholder paints at once, the image fades in when it has loaded. */
 export function photoView(photo, url, alt, { eager = false } = {}) {
@@ -108,6 +108,25 @@ export function updateCard(el, post) {
       : null,
     opts.extra ? opts.extra(post) : null,
   );
+}
+
+/** Refresh every card of the patched post in a list (the inbox, the moderation queue); the viewer's own
+ * vote stays as it is, since a patch from someone else's event does not know it. */
+export function patchCards(list, patch) {
+  for (const li of list.children) {
+    if (li.post && li.post.id === patch.id) updateCard(li, { ...li.post, ...patch, voted_by_me: li.post.voted_by_me });
+  }
+}
+
+/** Live events carry what this user may see: a tombstone takes its post's cards out of the list, a full post
+ * or an ids-only merge patches them, and a part of a post never stands in for the whole (state.js livePatch). */
+export function liveUpdateCards(list, msg) {
+  if (msg.post && isRemoved(msg.post)) {
+    for (const li of [...list.children]) if (li.post && li.post.id === msg.post.id) li.remove();
+    return;
+  }
+  const patch = livePatch(msg);
+  if (patch) patchCards(list, patch);
 }
 
 export function voteButton(post) {

@@ -2,10 +2,10 @@
 // the append-only audit log. GET /api/moderation/queue comes with the trust issue (#6): a 404 says so.
 
 import { api } from "./api.js";
-import { askReason, postCard, updateCard } from "./cards.js";
+import { askReason, liveUpdateCards, patchCards, postCard } from "./cards.js";
 import { $, clear, debounce, h, toast } from "./dom.js";
 import { formatDate, t } from "./i18n.js";
-import { isRemoved, isStaff, livePatch, on, state } from "./state.js";
+import { isStaff, on, state } from "./state.js";
 import { unavailable } from "./officials.js";
 import { suspendButton } from "./trust.js";
 
@@ -20,26 +20,9 @@ export function initModerators({ onOpen }) {
   $("#log-more").addEventListener("click", () => loadLog(true));
   $("#queue-more").addEventListener("click", () => loadQueue(true));
   $("#queue-order").addEventListener("change", () => loadQueue());
-  on("post-patch", (patch) => patchQueue(patch));
-  on("post-replace", (post) => patchQueue(post));
-  on("live-event", (msg) => liveQueue(msg));
-}
-
-/** Live events carry what this user may see: a tombstone takes its post's cards out, a full post or an
- * ids-only merge patches them, and a part of a post never stands in for the whole (state.js livePatch). */
-function liveQueue(msg) {
-  if (msg.post && isRemoved(msg.post)) {
-    for (const li of [...$("#queue-list").children]) if (li.post && li.post.id === msg.post.id) li.remove();
-    return;
-  }
-  const patch = livePatch(msg);
-  if (patch) patchQueue(patch);
-}
-
-function patchQueue(patch) {
-  for (const li of $("#queue-list").children) {
-    if (li.post && li.post.id === patch.id) updateCard(li, { ...li.post, ...patch, voted_by_me: li.post.voted_by_me });
-  }
+  on("post-patch", (patch) => patchCards($("#queue-list"), patch));
+  on("post-replace", (post) => patchCards($("#queue-list"), post));
+  on("live-event", (msg) => liveUpdateCards($("#queue-list"), msg));
 }
 
 /** A queue item {kind, id, post, comment?, flags, weight, reasons, held, held_reason, …}: a card of its post. */

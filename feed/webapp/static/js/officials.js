@@ -2,10 +2,10 @@
 // position), and the public league. Endpoints of the officials issue (#5); a 404 shows "not available yet".
 
 import { api } from "./api.js";
-import { postCard, updateCard } from "./cards.js";
+import { liveUpdateCards, patchCards, postCard } from "./cards.js";
 import { $, clear, debounce, h, toast } from "./dom.js";
 import { categoryName, duration, formatDate, statusName, t } from "./i18n.js";
-import { emit, isOfficial, isRemoved, livePatch, NEXT_STATUS, on, state } from "./state.js";
+import { emit, isOfficial, NEXT_STATUS, on, state } from "./state.js";
 import { locate } from "./where.js";
 
 const MAX_AREA_SUBS = 15; // the gateway allows 20 subscriptions per socket; leave room for near + moderation
@@ -28,9 +28,9 @@ export function initOfficials({ onOpen }) {
   $("#status-form").addEventListener("submit", submitStatus);
   $("#status-value").addEventListener("change", showStatusFields);
   $("#status-cancel").addEventListener("click", () => $("#dlg-status").close());
-  on("post-patch", (patch) => patchInbox(patch));
-  on("post-replace", (post) => patchInbox(post));
-  on("live-event", (msg) => liveInbox(msg));
+  on("post-patch", (patch) => patchCards($("#inbox-list"), patch));
+  on("post-replace", (post) => patchCards($("#inbox-list"), post));
+  on("live-event", (msg) => liveUpdateCards($("#inbox-list"), msg));
   on("change-status", (post) => openStatus(post));
   fillOfficialSelects();
 }
@@ -57,23 +57,6 @@ function inboxPost(item) {
   const due = item.due_at;
   post.overdue = Boolean(item.overdue || (due && Date.parse(due) < Date.now()));
   return post;
-}
-
-/** Live events carry what this user may see: a tombstone takes its post's card out, a full post or an
- * ids-only merge patches it, and a part of a post never stands in for the whole (state.js livePatch). */
-function liveInbox(msg) {
-  if (msg.post && isRemoved(msg.post)) {
-    for (const li of [...$("#inbox-list").children]) if (li.post && li.post.id === msg.post.id) li.remove();
-    return;
-  }
-  const patch = livePatch(msg);
-  if (patch) patchInbox(patch);
-}
-
-function patchInbox(patch) {
-  for (const li of $("#inbox-list").children) {
-    if (li.post && li.post.id === patch.id) updateCard(li, { ...li.post, ...patch, voted_by_me: li.post.voted_by_me });
-  }
 }
 
 // --- The inbox ------------------------------------------------------------------------------------
@@ -166,7 +149,7 @@ function subscribeAreas(areas) {
 
 function onAreaEvent(msg) {
   // New reports and changes in my areas: the inbox refetches (its order and overdue marks are the server's).
-  liveInbox(msg);
+  liveUpdateCards($("#inbox-list"), msg);
   reloadInbox();
   emit("area-event", msg);
 }
