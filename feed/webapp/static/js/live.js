@@ -72,12 +72,7 @@ export class Live {
   /** Sign-in or sign-out: a new socket authenticates afresh; subscriptions resume where they were. */
   restart() {
     if (this.stopped) return;
-    if (this.ws) {
-      const old = this.ws;
-      this.ws = null;
-      old.onclose = null;
-      old.close(1000);
-    }
+    this._closeQuietly();
     clearTimeout(this.timer);
     this.attempt = 0;
     this._connect();
@@ -112,12 +107,7 @@ export class Live {
   suspend() {
     this.suspended = true;
     clearTimeout(this.timer);
-    if (this.ws) {
-      const old = this.ws;
-      this.ws = null;
-      old.onclose = null;
-      old.close(1000);
-    }
+    this._closeQuietly();
     clearInterval(this.pinger);
     this._setState("reconnecting");
   }
@@ -125,6 +115,16 @@ export class Live {
   resume() {
     this.suspended = false;
     this.reconnectNow();
+  }
+
+  /** Close the socket with its onclose detached: the caller, not the reconnect-with-backoff path, decides
+   * what happens next (a fresh socket at once, or none until resume()). */
+  _closeQuietly() {
+    if (!this.ws) return;
+    const old = this.ws;
+    this.ws = null;
+    old.onclose = null;
+    old.close(1000);
   }
 
   _setState(state) {
