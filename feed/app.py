@@ -7,13 +7,13 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
-from feed import openapi
 from feed.accounts import routes as accounts
-from feed.core import meta
+from feed.core import meta, openapi
 from feed.core.cache_headers import CacheHeaders
 from feed.core.context import AppRuntime
+from feed.core.endpoint import endpoint
 from feed.core.errors import (
     DATABASE_DOWN,
     ApiError,
@@ -24,6 +24,7 @@ from feed.core.errors import (
 )
 from feed.core.middleware import BodyLimit
 from feed.core.observability import Observability, metrics_endpoint
+from feed.core.shapes import Ok
 from feed.officials import routes as officials
 from feed.open311 import routes as open311
 from feed.posts import routes as posts
@@ -34,16 +35,49 @@ from feed.webapp import pages as webapp
 def routes() -> list[BaseRoute]:
     """Every route, each domain's from its own routes.py; the web app's catch-all mount last."""
     return [
-        Route("/healthz", meta.healthz),
-        Route("/readyz", meta.readyz),
-        Route("/api/config", meta.config),
+        endpoint("/healthz", "GET", meta.healthz, summary="Liveness", tag="meta", response=Ok),
+        endpoint(
+            "/readyz",
+            "GET",
+            meta.readyz,
+            summary="Readiness (database reachable)",
+            tag="meta",
+            response=meta.Ready,
+            also={503: meta.Ready},
+        ),
+        endpoint(
+            "/api/config",
+            "GET",
+            meta.config,
+            summary="Client configuration (websocket URL, limits)",
+            tag="meta",
+            response=meta.Config,
+        ),
         *accounts.routes(),
         *posts.routes(),
         *officials.routes(),
         *trust.routes(),  # docs/trust.md
         *open311.routes(),  # Open311 GeoReport v2 and open data (docs/open311.md)
-        Route("/openapi.json", openapi.spec, methods=["GET"]),
-        Route("/metrics", metrics_endpoint, methods=["GET"]),
+        endpoint(
+            "/openapi.json",
+            "GET",
+            openapi.document,
+            summary="This document",
+            tag="meta",
+            response=dict[str, Any],
+        ),
+        endpoint(
+            "/metrics",
+            "GET",
+            metrics_endpoint,
+            summary="Prometheus metrics (text exposition format); needs Authorization: Bearer "
+            "<WARGA_METRICS_TOKEN>, 404 when no token is configured",
+            tag="meta",
+            auth="required",
+            media={"text/plain": str},
+            description="metrics",
+            errors=(401, 404),
+        ),
         *webapp.routes(),
     ]
 

@@ -5,11 +5,40 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import msgspec
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 from feed.core.context import runtime_of
+from feed.core.endpoint import respond
+from feed.core.shapes import Category
 from kernel.categories import as_json
+
+
+class Ready(msgspec.Struct, omit_defaults=True):
+    ok: bool
+    database: str  # "up", or the name of the error met reaching it
+    broker: str | None = None
+
+
+class FeedLimits(msgspec.Struct):
+    default_radius_m: int
+    max_radius_m: int
+    max_limit: int
+
+
+class PhotoLimits(msgspec.Struct):
+    max_count: int
+    max_bytes: int
+
+
+class Config(msgspec.Struct):
+    ws_url: str
+    media_base_url: str | None
+    tile_url: str
+    categories: list[Category]
+    feed: FeedLimits
+    photos: PhotoLimits
 
 
 def public_base(settings: Any) -> str:
@@ -29,24 +58,24 @@ def absolute(settings: Any, url: str) -> str:
     return base + url.lstrip("/")
 
 
-async def healthz(request: Request) -> JSONResponse:
-    return JSONResponse({"ok": True})
+async def healthz(request: Request) -> Response:
+    return respond({"ok": True})
 
 
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request) -> Response:
     runtime = runtime_of(request)
     try:
         async with runtime.pool.acquire(timeout=2) as conn:
             await conn.fetchval("SELECT 1")
     except Exception as exc:  # readiness reports any failure to reach the database as "not ready"
-        return JSONResponse({"ok": False, "database": type(exc).__name__}, status_code=503)
-    return JSONResponse({"ok": True, "database": "up", "broker": runtime.realtime.broker_name})
+        return respond(Ready(False, type(exc).__name__), 503)
+    return respond(Ready(True, "up", runtime.realtime.broker_name))
 
 
-async def config(request: Request) -> JSONResponse:
+async def config(request: Request) -> Response:
     runtime = runtime_of(request)
     settings = runtime.settings
-    return JSONResponse(
+    return respond(
         {
             "ws_url": runtime.realtime.ws_url(request),
             "media_base_url": settings.media_base_url or None,

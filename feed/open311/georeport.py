@@ -33,6 +33,7 @@ from feed.core.open311_xml import FORMATS, render
 from feed.core.parse import BadMoment, decimal_int, moment
 from feed.officials import geocode
 from feed.posts import reports as posts
+from feed.posts.shapes import MAX_TEXT
 from feed.trust import idempotency
 from kernel.categories import ATTRIBUTES, CATEGORIES, BadAttribute, attribute_json, check_attributes
 
@@ -247,8 +248,8 @@ def validate_request(data: dict[str, Any]) -> posts.NewPost:
     description = data.get("description", "").strip()
     if not description:
         raise Open311Error(400, "description is required.")
-    if len(description) > posts.MAX_TEXT:
-        raise Open311Error(400, f"description is over {posts.MAX_TEXT} characters.")
+    if len(description) > MAX_TEXT:
+        raise Open311Error(400, f"description is over {MAX_TEXT} characters.")
     return posts.NewPost(description, code, lat, lon, attributes, address)
 
 

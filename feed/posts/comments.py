@@ -5,37 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import msgspec
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from db import comments as comments_db
 from db import posts as posts_db
 from feed.core.auth import current_user, require_user
 from feed.core.context import runtime_of
-from feed.core.errors import ApiError, invalid, not_found
+from feed.core.endpoint import json_body, query_of, respond
+from feed.core.errors import ApiError, not_found
 from feed.core.outbox import emit
-from feed.core.parse import int_param, no_unknown, path_id, read_json, text_field
+from feed.core.parse import path_id
 from feed.core.privacy import visible_to
 from feed.core.serialize import comment_json, decode_cursor, encode_cursor
-from feed.posts.reports import MAX_TEXT, lock_open_post
+from feed.posts.reports import lock_open_post
+from feed.posts.shapes import CommentsParams, NewComment
 from feed.trust import idempotency
 
-DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 _NO_UPPER_BOUND = 2**63 - 1
 
 
-async def create_comment(request: Request) -> JSONResponse:
+async def create_comment(request: Request) -> Response:
     runtime = runtime_of(request)
     post_id = path_id(request)
     user = await require_user(request)
-    data = await read_json(request, runtime.settings.max_json_bytes)
-    no_unknown(data, {"text"})
-    errors: dict[str, str] = {}
-    text = text_field(data, "text", errors, max_len=MAX_TEXT)
-    if errors:
-        raise invalid(errors)
+    body = await json_body(request, NewComment)
+    text = body.text
     key = idempotency.key_of(request)
-    rhash = idempotency.request_hash(f"POST /api/posts/{post_id}/comments", data)
+    rhash = idempotency.request_hash(f"POST /api/posts/{post_id}/comments", msgspec.to_builtins(body))
     replayed = await idempotency.stored(runtime, user.id, key, rhash)
     if replayed is not None:
         return replayed
@@ -57,12 +55,11 @@ async def create_comment(request: Request) -> JSONResponse:
     return await idempotency.once(runtime, user.id, key, rhash, work)
 
 
-async def list_comments(request: Request) -> JSONResponse:
+async def list_comments(request: Request) -> Response:
     runtime = runtime_of(request)
     post_id = path_id(request)
-    no_unknown(dict(request.query_params), {"before", "limit"})
-    limit = int_param(request, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
-    before = decode_cursor(request.query_params.get("before"))
+    query = query_of(request, CommentsParams)
+    limit, before = query.limit, decode_cursor(query.before)
     user = await current_user(request)
     staff = user is not None and user.is_staff
     async with runtime.pool.acquire() as conn:
@@ -72,7 +69,7 @@ async def list_comments(request: Request) -> JSONResponse:
         rows = await comments_db.page(conn, post_id, before or _NO_UPPER_BOUND, limit + 1, staff=staff)
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
-    return JSONResponse({"items": [comment_json(r) for r in page], "next": next_cursor})
+    return respond({"items": [comment_json(r) for r in page], "next": next_cursor})
 
 
 async def delete_comment(request: Request) -> Response:

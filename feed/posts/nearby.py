@@ -10,28 +10,22 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 import time
 from dataclasses import dataclass
 
 import asyncpg
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 from db import posts as posts_db
 from db import votes as votes_db
 from feed.core.auth import current_user
 from feed.core.context import runtime_of
-from feed.core.errors import invalid
-from feed.core.parse import int_param, no_unknown, number_field
+from feed.core.endpoint import query_of, respond
 from feed.core.serialize import decode_cursor, encode_cursor, post_json
+from feed.posts.shapes import FEED_LIMIT, FeedParams
 from kernel import geo
-from kernel.categories import CATEGORIES
 
-DEFAULT_RADIUS_M, MAX_RADIUS_M = 2000, 10_000
-DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-PARAMS = {"lat", "lon", "radius_m", "category", "status", "limit", "before"}
-_STATUS_RE = re.compile(r"^[a-z_]{1,32}$")
 _NO_UPPER_BOUND = 2**63 - 1
 
 # Adaptive id window: look at the newest WINDOW posts first, then GROWTH times wider until the page is full.
@@ -72,35 +66,14 @@ class FeedQuery:
     radius_m: float
     category: str | None = None
     status: str | None = None
-    limit: int = DEFAULT_LIMIT
+    limit: int = FEED_LIMIT
     before: int | None = None
 
 
 def parse_query(request: Request) -> FeedQuery:
-    params = dict(request.query_params)
-    no_unknown(params, PARAMS)
-    errors: dict[str, str] = {}
-    lat = number_field(params, "lat", errors, low=-90, high=90)
-    lon = number_field(params, "lon", errors, low=-180, high=180)
-    radius = number_field(params, "radius_m", errors, low=1, high=MAX_RADIUS_M, required=False)
-    category = params.get("category") or None
-    if category is not None and category not in CATEGORIES:
-        errors["category"] = "unknown category (see GET /api/categories)"
-    status = params.get("status") or None
-    if status is not None and not _STATUS_RE.match(status):
-        errors["status"] = "not a status"
-    if errors:
-        raise invalid(errors)
-    assert lat is not None and lon is not None
-    return FeedQuery(
-        lat=lat,
-        lon=lon,
-        radius_m=radius if radius is not None else DEFAULT_RADIUS_M,
-        category=category,
-        status=status,
-        limit=int_param(request, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT),
-        before=decode_cursor(params.get("before")),
-    )
+    p = query_of(request, FeedParams)
+    before = decode_cursor(p.before)
+    return FeedQuery(p.lat, p.lon, p.radius_m, p.category, p.status, p.limit, before)
 
 
 @dataclass(frozen=True)
@@ -174,7 +147,7 @@ async def find(
         under, window = lo + 1, window * GROWTH
 
 
-async def feed(request: Request) -> JSONResponse:
+async def feed(request: Request) -> Response:
     runtime = runtime_of(request)
     q = parse_query(request)
     user = await current_user(request)
@@ -194,4 +167,4 @@ async def feed(request: Request) -> JSONResponse:
         for r in page
     ]
     next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > q.limit else None
-    return JSONResponse({"items": items, "next": next_cursor})
+    return respond({"items": items, "next": next_cursor})  # a Page[FeedItem] (feed/posts/shapes.py)

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from db import moderation as moderation_db
 from db import photos as photos_db
@@ -21,20 +21,19 @@ from db import votes as votes_db
 from feed.core import privacy
 from feed.core.auth import User, current_user, require_user
 from feed.core.context import AppRuntime, runtime_of
+from feed.core.endpoint import convert, respond
 from feed.core.errors import ApiError, invalid, not_found
 from feed.core.outbox import emit
-from feed.core.parse import json_value, no_unknown, number_field, path_id, read_json, text_field
+from feed.core.parse import json_value, no_unknown, path_id, read_json
 from feed.core.privacy import visible_to
 from feed.core.serialize import post_json
 from feed.core.uploads import process_photo, read_multipart
 from feed.officials.routing import route_new_post
+from feed.posts.shapes import Located, NewPostBody
 from feed.trust import duplicates, idempotency, spam
 from kernel import geo
 from kernel.categories import CATEGORIES, BadAttribute, check_attributes
 from media.errors import PhotoRejected
-
-MAX_TEXT = 2000
-POST_FIELDS = {"text", "category", "lat", "lon", "location_from_photo", "attributes"}
 
 
 @dataclass(frozen=True)
@@ -79,26 +78,24 @@ async def lock_open_post(conn: asyncpg.Connection, post_id: int) -> asyncpg.Reco
 
 # --- Create ----------------------------------------------------------------------------------------
 def validate_new_post(data: dict[str, Any]) -> NewPost:
-    """Check a new post's fields. With `location_from_photo` true and no lat/lon, the position is left NaN
-    here and taken from the first photo's GPS by `position_from_photos` (docs/photos.md)."""
-    no_unknown(data, POST_FIELDS)
-    errors: dict[str, str] = {}
-    text = text_field(data, "text", errors, max_len=MAX_TEXT)
-    category = data.get("category")
-    if category is None:
-        errors["category"] = "required"
-    elif not isinstance(category, str) or category not in CATEGORIES:
-        errors["category"] = "unknown category (see GET /api/categories)"
-    from_photo = _flag(data.get("location_from_photo"), errors)
+    """Check a new post's fields (NewPostBody; multipart parts arrive as text, an empty flag is false).
+    With `location_from_photo` true and no lat/lon, the position is left NaN here and taken from the first
+    photo's GPS by `position_from_photos` (docs/photos.md)."""
+    if data.get("location_from_photo") == "":
+        data = {**data, "location_from_photo": False}
+    body = convert(data, NewPostBody)
     lat = lon = math.nan
-    if not (from_photo and data.get("lat") is None and data.get("lon") is None):
-        lat = number_field(data, "lat", errors, low=-90, high=90) or 0.0
-        lon = number_field(data, "lon", errors, low=-180, high=180) or 0.0
-    attributes = _attributes(data.get("attributes"), category, errors)
+    if not (body.location_from_photo and body.lat is None and body.lon is None):
+        missing = {name: "required" for name in ("lat", "lon") if getattr(body, name) is None}
+        if missing:
+            raise invalid(missing)
+        assert body.lat is not None and body.lon is not None
+        lat, lon = body.lat, body.lon
+    errors: dict[str, str] = {}
+    attributes = _attributes(body.attributes, body.category, errors)
     if errors:
         raise invalid(errors)
-    assert isinstance(category, str)
-    return NewPost(text, category, lat, lon, attributes)
+    return NewPost(body.text, body.category, lat, lon, attributes)
 
 
 def _attributes(raw: Any, category: Any, errors: dict[str, str]) -> dict[str, Any]:
@@ -121,15 +118,6 @@ def _attributes(raw: Any, category: Any, errors: dict[str, str]) -> dict[str, An
         return {}
 
 
-def _flag(value: Any, errors: dict[str, str]) -> bool:
-    if value is None or value is False or value in ("false", "0", ""):
-        return False
-    if value is True or value in ("true", "1"):
-        return True
-    errors["location_from_photo"] = "must be true or false"
-    return False
-
-
 def position_from_photos(new: NewPost, photos: list[Any]) -> NewPost:
     """Fill a post's position from its first GPS-tagged photo (read before the metadata was stripped)."""
     if not math.isnan(new.lat):
@@ -145,7 +133,7 @@ def position_from_photos(new: NewPost, photos: list[Any]) -> NewPost:
     )
 
 
-async def locate_photo(request: Request) -> JSONResponse:
+async def locate_photo(request: Request) -> Response:
     """Preview for location_from_photo: where does this photo say it was taken? Nothing is stored, so the
     reporter can confirm (or move) the position on the map before publishing."""
     try:
@@ -169,19 +157,19 @@ async def locate_photo(request: Request) -> JSONResponse:
             raise ApiError(exc.status, exc.code, exc.message, {"photo": exc.message}) from None
         if gps is None:
             raise ApiError(422, "no_location", "This photo carries no GPS position.", {"photo": "no GPS"})
-        return JSONResponse({"lat": gps[0], "lon": gps[1]})
+        return respond(Located(gps[0], gps[1]))
     finally:
         await request.close()
 
 
-async def create(request: Request) -> JSONResponse:
+async def create(request: Request) -> Response:
     try:
         return await _create(request)
     finally:
         await request.close()  # uploaded photos are spooled to temporary files; release them
 
 
-async def _create(request: Request) -> JSONResponse:
+async def _create(request: Request) -> Response:
     runtime = runtime_of(request)
     user = await require_user(request)
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -215,7 +203,7 @@ async def publish(
     uploads: list[UploadFile],
     key: str | None = None,
     rhash: bytes = b"",
-) -> JSONResponse:
+) -> Response:
     """The one creation pipeline after parsing (the app's POST /api/posts and Open311's POST requests):
     rate limits, photos, spam hold, privacy, routing, the outbox event."""
     # Rate limits (docs/trust.md): the verdict is fetched while the post is written and awaited before
@@ -326,7 +314,7 @@ async def _insert_post(
 
 
 # --- Read and delete -------------------------------------------------------------------------------
-async def get_post(request: Request) -> JSONResponse:
+async def get_post(request: Request) -> Response:
     runtime = runtime_of(request)
     post_id = path_id(request)
     user = await current_user(request)
@@ -339,7 +327,7 @@ async def get_post(request: Request) -> JSONResponse:
     body = {**post_json(row, runtime.storage), "voted_by_me": voted}
     if exact is not None:  # a fuzzed post, asked by its author, the area's officials or staff
         body["exact"] = exact
-    return JSONResponse(body)
+    return respond(body)  # a PostDetail (feed/posts/shapes.py)
 
 
 async def delete_post(request: Request) -> Response:

@@ -1,24 +1,165 @@
-"""The posts domain's routes: reports, the nearby feed, votes, comments, categories and photos."""
+"""The posts domain's routes: reports, the nearby feed, votes, comments, categories and photos, each declared
+with its shapes (feed/posts/shapes.py)."""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
+from feed.core.endpoint import endpoint
+from feed.core.shapes import Category, Comment, Items, Page
 from feed.posts import categories, comments, nearby, photos, reports, votes
+from feed.posts.shapes import (
+    CommentsParams,
+    CreatedPost,
+    FeedItem,
+    FeedParams,
+    Located,
+    NewComment,
+    NewPostBody,
+    NewPostWithPhotos,
+    OnePhoto,
+    PostDetail,
+    Vote,
+)
+from feed.trust.idempotency import HEADER as IDEMPOTENCY_KEY
+
+TAG = "posts"
+RETRY = {IDEMPOTENCY_KEY: "A retry with the same key answers the first request's result (24 h)."}
 
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/api/categories", categories.list_categories),
-        Route("/api/posts", reports.create, methods=["POST"]),
-        Route("/api/photos/locate", reports.locate_photo, methods=["POST"]),
-        Route("/api/posts/{id}", reports.get_post, methods=["GET"]),
-        Route("/api/posts/{id}", reports.delete_post, methods=["DELETE"]),
-        Route("/api/feed", nearby.feed, methods=["GET"]),
-        Route("/api/posts/{id}/vote", votes.vote, methods=["PUT"]),
-        Route("/api/posts/{id}/vote", votes.unvote, methods=["DELETE"]),
-        Route("/api/posts/{id}/comments", comments.list_comments, methods=["GET"]),
-        Route("/api/posts/{id}/comments", comments.create_comment, methods=["POST"]),
-        Route("/api/comments/{id}", comments.delete_comment, methods=["DELETE"]),
-        Route("/media/{key:path}", photos.media, methods=["GET"]),
+        endpoint(
+            "/api/categories",
+            "GET",
+            categories.list_categories,
+            summary="Report categories",
+            tag="meta",
+            response=Items[Category],
+        ),
+        endpoint(
+            "/api/posts",
+            "POST",
+            reports.create,
+            summary="Create a post (JSON, or multipart with 1-4 `photo` files)",
+            tag=TAG,
+            auth="required",
+            body=NewPostBody,
+            forms={"multipart/form-data": NewPostWithPhotos},
+            headers=RETRY,
+            response=CreatedPost,
+            status=201,
+            description="Created",
+            also={202: CreatedPost},  # held for review (docs/trust.md)
+            errors=(400, 401, 403, 409, 413, 415, 422, 429),
+        ),
+        endpoint(
+            "/api/photos/locate",
+            "POST",
+            reports.locate_photo,
+            summary="Read a photo's GPS position without storing anything (preview for location_from_photo)",
+            tag=TAG,
+            auth="required",
+            forms={"multipart/form-data": OnePhoto},
+            response=Located,
+            errors=(400, 401, 413, 415, 422, 429),
+        ),
+        endpoint(
+            "/api/posts/{id}",
+            "GET",
+            reports.get_post,
+            summary="One post",
+            tag=TAG,
+            auth="optional",
+            response=PostDetail,
+            errors=(401, 404),
+        ),
+        endpoint(
+            "/api/posts/{id}",
+            "DELETE",
+            reports.delete_post,
+            summary="Delete one's own post",
+            tag=TAG,
+            auth="required",
+            status=204,
+            description="Deleted",
+            errors=(401, 403, 404),
+        ),
+        endpoint(
+            "/api/feed",
+            "GET",
+            nearby.feed,
+            summary="Newest visible posts within a radius of a point",
+            tag=TAG,
+            auth="optional",
+            query=FeedParams,
+            response=Page[FeedItem],
+            errors=(401, 422),
+        ),
+        endpoint(
+            "/api/posts/{id}/vote",
+            "PUT",
+            votes.vote,
+            summary="Vote (idempotent)",
+            tag=TAG,
+            auth="required",
+            response=Vote,
+            errors=(401, 403, 404, 429),
+        ),
+        endpoint(
+            "/api/posts/{id}/vote",
+            "DELETE",
+            votes.unvote,
+            summary="Withdraw a vote (idempotent)",
+            tag=TAG,
+            auth="required",
+            response=Vote,
+            errors=(401, 403, 404, 429),
+        ),
+        endpoint(
+            "/api/posts/{id}/comments",
+            "GET",
+            comments.list_comments,
+            summary="Comments, newest first",
+            tag=TAG,
+            auth="optional",
+            query=CommentsParams,
+            response=Page[Comment],
+            errors=(401, 404, 422),
+        ),
+        endpoint(
+            "/api/posts/{id}/comments",
+            "POST",
+            comments.create_comment,
+            summary="Comment on a post",
+            tag=TAG,
+            auth="required",
+            body=NewComment,
+            headers=RETRY,
+            response=Comment,
+            status=201,
+            description="Created",
+            errors=(400, 401, 403, 404, 409, 413, 415, 422, 429),
+        ),
+        endpoint(
+            "/api/comments/{id}",
+            "DELETE",
+            comments.delete_comment,
+            summary="Delete one's own comment",
+            tag=TAG,
+            auth="required",
+            status=204,
+            description="Deleted",
+            errors=(401, 403, 404),
+        ),
+        endpoint(
+            "/media/{key:path}",
+            "GET",
+            photos.media,
+            summary="A stored photo variant",
+            tag="media",
+            media={"image/*": None},
+            description="Image bytes",
+            errors=(404,),
+        ),
     ]

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from feed.core.context import runtime_of
+from feed.core.endpoint import endpoint
 
 STATIC = Path(__file__).parent / "static"
 _TILE_META = '<meta name="warga-tile-url" content="">'
@@ -134,6 +135,14 @@ async def index(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/", index),
+        endpoint(
+            "/",
+            "GET",
+            index,
+            summary="The web app",
+            tag="meta",
+            media={"text/html": None},
+            description="HTML page",
+        ),
         Mount("/static", app=GZipMiddleware(StaticFiles(directory=STATIC), minimum_size=512), name="static"),
     ]
