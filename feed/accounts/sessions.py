@@ -11,14 +11,15 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 from db import suspensions as suspensions_db
 from db import users as users_db
+from feed.accounts.shapes import Credentials, PasswordChange, Revoked
 from feed.core import auth, ratelimit
 from feed.core.context import AppRuntime, runtime_of
+from feed.core.endpoint import json_body, respond
 from feed.core.errors import ApiError, invalid
-from feed.core.parse import no_unknown, read_json, text_field
 from feed.core.serialize import iso
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_.]{3,32}$")
@@ -31,22 +32,14 @@ async def issue_token(conn: asyncpg.Connection, user_id: int, ttl_days: int) -> 
     return token
 
 
-def _credentials(data: dict[str, object]) -> tuple[str, str]:
-    no_unknown(data, {"handle", "password"})
-    errors: dict[str, str] = {}
-    handle = text_field(data, "handle", errors, max_len=32)
-    raw = data.get("password")
-    password = raw if isinstance(raw, str) else ""
-    if not isinstance(raw, str):
-        errors["password"] = "required" if raw is None else "must be a string"
-    if errors:
-        raise invalid(errors)
-    return handle, password
+async def _credentials(request: Request) -> tuple[str, str]:
+    body = await json_body(request, Credentials)
+    return body.handle, body.password
 
 
-async def register(request: Request) -> JSONResponse:
+async def register(request: Request) -> Response:
     runtime = runtime_of(request)
-    handle, password = _credentials(await read_json(request, runtime.settings.max_json_bytes))
+    handle, password = await _credentials(request)
     errors = {}
     if not HANDLE_RE.match(handle):
         errors["handle"] = "3-32 letters, digits, '_' or '.'"
@@ -62,7 +55,7 @@ async def register(request: Request) -> JSONResponse:
             raise ApiError(409, "handle_taken", "That handle is taken.", {"handle": "taken"})
         token = await issue_token(conn, row["id"], runtime.settings.token_ttl_days)
     user = auth.User.from_row(row)
-    return JSONResponse({"user": user.public(), "token": token}, status_code=201)
+    return respond({"user": user.public(), "token": token}, 201)
 
 
 def _handle_key(handle: str) -> bytes:
@@ -106,9 +99,9 @@ async def authenticate(runtime: AppRuntime, handle: str, password: str) -> async
     return row
 
 
-async def login(request: Request) -> JSONResponse:
+async def login(request: Request) -> Response:
     runtime = runtime_of(request)
-    handle, password = _credentials(await read_json(request, runtime.settings.max_json_bytes))
+    handle, password = await _credentials(request)
     await runtime.limits.check(request, "login")
     row = await authenticate(runtime, handle, password)
     user = auth.User.from_row(row)
@@ -118,7 +111,7 @@ async def login(request: Request) -> JSONResponse:
         if auth.needs_rehash(row["password_hash"]):
             await users_db.set_password_hash(conn, user.id, auth.hash_password(password))
         token = await issue_token(conn, user.id, runtime.settings.token_ttl_days)
-    return JSONResponse({"token": token, "user": user.public()})
+    return respond({"token": token, "user": user.public()})
 
 
 async def _suspended(runtime: AppRuntime, user_id: int) -> ApiError:
@@ -140,7 +133,7 @@ async def _suspended(runtime: AppRuntime, user_id: int) -> ApiError:
     )
 
 
-async def logout(request: Request) -> JSONResponse:
+async def logout(request: Request) -> Response:
     runtime = runtime_of(request)
     token = auth.bearer_token(request)
     if token is None:
@@ -151,15 +144,15 @@ async def logout(request: Request) -> JSONResponse:
         raise ApiError(401, "unauthorized", "The token is invalid or expired.")
     # After the write: live sockets opened with this token are closed (realtime issue).
     await runtime.realtime.tokens_revoked(user_id)
-    return JSONResponse({"ok": True})
+    return respond({"ok": True})
 
 
-async def me(request: Request) -> JSONResponse:
+async def me(request: Request) -> Response:
     user = await auth.require_user(request)
-    return JSONResponse({"user": user.public()})
+    return respond({"user": user.public()})
 
 
-async def logout_everywhere(request: Request) -> JSONResponse:
+async def logout_everywhere(request: Request) -> Response:
     """Revoke every token of the caller's account (this one too) and close its live sockets."""
     runtime = runtime_of(request)
     user = await auth.current_user(request)
@@ -168,32 +161,19 @@ async def logout_everywhere(request: Request) -> JSONResponse:
     async with runtime.pool.acquire() as conn:
         revoked = await users_db.revoke_all_tokens(conn, user.id)
     await runtime.realtime.tokens_revoked(user.id)  # after the write: every gateway re-checks and closes
-    return JSONResponse({"ok": True, "revoked": revoked})
+    return respond(Revoked(True, revoked))
 
 
-def _text_or_error(data: dict[str, object], name: str, errors: dict[str, str]) -> str:
-    raw = data.get(name)
-    if not isinstance(raw, str):
-        errors[name] = "required" if raw is None else "must be a string"
-        return ""
-    return raw
-
-
-async def change_password(request: Request) -> JSONResponse:
+async def change_password(request: Request) -> Response:
     """PUT /api/me/password {current, new}: the new password follows the same rules as at sign-up; the
     current one is checked like a sign-in (throttled per handle). Every other token of the account is
     revoked and its sockets closed; the caller's token stays signed in."""
     runtime = runtime_of(request)
     user = await auth.require_user(request)
-    data = await read_json(request, runtime.settings.max_json_bytes)
-    no_unknown(data, {"current", "new"})
-    errors: dict[str, str] = {}
-    current = _text_or_error(data, "current", errors)
-    new = _text_or_error(data, "new", errors)
-    if "new" not in errors and (problem := auth.password_problem(new, user.handle)):
-        errors["new"] = problem
-    if errors:
-        raise invalid(errors)
+    body = await json_body(request, PasswordChange)
+    current, new = body.current, body.new
+    if problem := auth.password_problem(new, user.handle):
+        raise invalid({"new": problem})
     await runtime.limits.check(request, "login", user.id)
     key = await _claim_attempt(runtime, user.handle)
     async with runtime.pool.acquire() as conn:
@@ -211,4 +191,4 @@ async def change_password(request: Request) -> JSONResponse:
             revoked = await users_db.revoke_other_tokens(conn, user.id, auth.token_digest(token))
         await users_db.sign_in_succeeded(conn, key)
     await runtime.realtime.tokens_revoked(user.id)
-    return JSONResponse({"ok": True, "revoked": revoked})
+    return respond(Revoked(True, revoked))

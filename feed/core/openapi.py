@@ -285,50 +285,6 @@ LEGACY_SCHEMAS: dict[str, Any] = {
 _OK = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
 
 LEGACY_PATHS: dict[str, Any] = {
-    "/api/auth/register": {
-        "post": _op(
-            "Create an account (password: 8-256 characters, not among the 10,000 most common)",
-            {"201": _json(_ref("Session"), "Created"), **_errors(400, 409, 413, 422, 429)},
-            body=_body(_ref("Credentials")),
-            tag="accounts",
-        )
-    },
-    "/api/auth/login": {
-        "post": _op(
-            "Sign in (throttled per address and per handle: 429 with Retry-After)",
-            {"200": _json(_ref("Session")), **_errors(400, 401, 403, 413, 422, 429)},
-            body=_body(_ref("Credentials")),
-            tag="accounts",
-        )
-    },
-    "/api/auth/logout": {
-        "post": _op("Revoke this token", {"200": _json(_OK), **_errors(401)}, auth="required", tag="accounts")
-    },
-    "/api/auth/logout-everywhere": {
-        "post": _op(
-            "Revoke every token of this account (this one too) and close its live sockets",
-            {"200": _json(_ref("Revoked")), **_errors(401)},
-            auth="required",
-            tag="accounts",
-        )
-    },
-    "/api/me/password": {
-        "put": _op(
-            "Change the password; every other token of the account is revoked and its sockets closed",
-            {"200": _json(_ref("Revoked")), **_errors(400, 401, 403, 413, 422, 429)},
-            auth="required",
-            body=_body(_ref("PasswordChange")),
-            tag="accounts",
-        )
-    },
-    "/api/me": {
-        "get": _op(
-            "The signed-in account",
-            {"200": _json({"type": "object", "properties": {"user": _ref("User")}}), **_errors(401)},
-            auth="required",
-            tag="accounts",
-        )
-    },
     "/api/moderation/log": {
         "get": _op(
             "Moderation log, newest first (moderators and admins)",

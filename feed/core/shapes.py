@@ -9,6 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import msgspec
 from msgspec import Meta
 
+from feed.core.auth import ROLES
 from feed.core.errors import invalid
 from kernel.categories import CATEGORIES
 
@@ -62,6 +63,15 @@ class Error(msgspec.Struct):
 
 class Ok(msgspec.Struct):
     ok: bool
+
+
+class User(msgspec.Struct):
+    """An account as others may see it (feed.core.auth.User.public)."""
+
+    id: int
+    handle: str
+    role: Annotated[str, Meta(extra_json_schema={"enum": list(ROLES)})]
+    display_name: str | None
 
 
 class Author(msgspec.Struct):
