@@ -12,7 +12,7 @@ import pytest
 from feed.core import outbox
 from kernel.visibility import AUDIENCES, STAFF
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("feed", "realtime", "media", "db", "warga")
 
 

@@ -145,7 +145,7 @@ async def web_server(
 @pytest.fixture(scope="session")
 async def web_areas(web_server: WebServer) -> None:
     """The shipped demo set of Jakarta areas, imported into the server's database with the real command."""
-    geojson = Path(__file__).parent.parent / "warga" / "data" / "jakarta_areas.geojson"
+    geojson = Path(__file__).parents[2] / "warga" / "data" / "jakarta_areas.geojson"
     env = {**os.environ, "DATABASE_URL": web_server.database_url, "WARGA_LOG_LEVEL": "warning"}
     done = await asyncio.to_thread(
         subprocess.run,
