@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -14,8 +15,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from feed.core.endpoint import Endpoint, Operation
-from feed.core.shapes import Error, PositiveId
-from kernel.categories import CATEGORIES
+from feed.core.shapes import Author, Comment, Error, Photo, PositiveId, Post, User
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -94,175 +94,6 @@ def _text(max_len: int) -> dict[str, Any]:
 
 
 LEGACY_SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message", "fields"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-                },
-            }
-        },
-    },
-    "User": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "handle": {"type": "string"},
-            "role": {"enum": ["citizen", "official", "moderator", "admin"]},
-            "display_name": {"type": ["string", "null"]},
-        },
-    },
-    "Credentials": {
-        "type": "object",
-        "required": ["handle", "password"],
-        "additionalProperties": False,
-        "properties": {
-            "handle": {"type": "string", "pattern": "^[A-Za-z0-9_.]{3,32}$"},
-            "password": {"type": "string", "minLength": 8, "maxLength": 256},
-        },
-    },
-    "PasswordChange": {
-        "type": "object",
-        "required": ["current", "new"],
-        "additionalProperties": False,
-        "properties": {
-            "current": {"type": "string"},
-            "new": {
-                "type": "string",
-                "minLength": 8,
-                "maxLength": 256,
-                "description": "Not among the 10,000 most common passwords, not the handle",
-            },
-        },
-    },
-    "Revoked": {
-        "type": "object",
-        "properties": {"ok": {"type": "boolean"}, "revoked": {"type": "integer", "minimum": 0}},
-    },
-    "Session": {
-        "type": "object",
-        "properties": {"user": _ref("User"), "token": {"type": "string"}},
-    },
-    "Category": {
-        "type": "object",
-        "properties": {
-            "code": {"enum": sorted(CATEGORIES)},
-            "name_id": {"type": "string"},
-            "name_en": {"type": "string"},
-            "sensitive": {"type": "boolean"},
-            "attributes": {
-                "type": "array",
-                "items": {"type": "object"},
-                "description": "The category's extra questions, as Open311 service definition attributes.",
-            },
-        },
-    },
-    "Photo": {
-        "type": "object",
-        "properties": {
-            "thumb_url": {"type": "string"},
-            "display_url": {"type": "string"},
-            "width": {"type": "integer"},
-            "height": {"type": "integer"},
-            "blurhash": {"type": ["string", "null"]},
-        },
-    },
-    "Author": {"type": "object", "properties": {"id": {"type": "integer"}, "handle": {"type": "string"}}},
-    "Post": {
-        "type": "object",
-        "required": ["id", "text", "category", "lat", "lon", "status", "author", "created_at", "updated_at"],
-        "properties": {
-            "id": {"type": "integer"},
-            "text": {"type": "string"},
-            "category": {"enum": sorted(CATEGORIES)},
-            "lat": {
-                "type": "number",
-                "description": "Public position (may be fuzzed for sensitive categories).",
-            },
-            "lon": {"type": "number"},
-            "status": {"type": "string"},
-            "author": _ref("Author"),
-            "created_at": {"type": "string", "format": "date-time"},
-            "updated_at": {"type": "string", "format": "date-time"},
-            "votes": {"type": "integer"},
-            "comments": {"type": "integer", "description": "Visible comments only."},
-            "photos": {"type": "array", "items": _ref("Photo"), "maxItems": 4},
-            "hidden": {"type": "boolean", "description": "Only ever true for moderators and admins."},
-            "area_id": {"type": ["integer", "null"]},
-            "attributes": {"type": "object", "description": "Answers to the category's questions."},
-            "merged_into": {
-                "type": ["integer", "null"],
-                "description": "A merged duplicate's original (status 'merged'); null otherwise.",
-            },
-            "voted_by_me": {"type": "boolean", "description": "GET /api/posts/{id} only."},
-        },
-    },
-    "FeedItem": {
-        "allOf": [
-            _ref("Post"),
-            {
-                "type": "object",
-                "properties": {
-                    "distance_m": {"type": "number", "description": "Great-circle distance from the point."},
-                    "voted_by_me": {"type": "boolean", "description": "Always false when anonymous."},
-                },
-            },
-        ]
-    },
-    "NewPost": {
-        "type": "object",
-        "required": ["text", "category", "lat", "lon"],
-        "additionalProperties": False,
-        "properties": {
-            "text": _text(2000),
-            "category": {"enum": sorted(CATEGORIES)},
-            "lat": {"type": "number", "minimum": -90, "maximum": 90},
-            "lon": {"type": "number", "minimum": -180, "maximum": 180},
-            "attributes": {
-                "type": "object",
-                "description": "Optional answers to the category's questions (GET /api/categories); if given,"
-                " the required ones must be answered.",
-            },
-        },
-    },
-    "NewPostWithPhotos": {
-        "type": "object",
-        "description": "lat/lon may be left out with location_from_photo=true: the first GPS-tagged photo"
-        " gives the position (preview it first with POST /api/photos/locate).",
-        "required": ["text", "category", "photo"],
-        "properties": {
-            "text": _text(2000),
-            "category": {"enum": sorted(CATEGORIES)},
-            "lat": {"type": "string", "description": "A number from -90 to 90."},
-            "lon": {"type": "string", "description": "A number from -180 to 180."},
-            "location_from_photo": {"type": "string", "enum": ["true", "false"]},
-            "attributes": {"type": "string", "description": "The `attributes` object as JSON text."},
-            "photo": {
-                "type": "array",
-                "minItems": 1,
-                "maxItems": 4,
-                "items": {"type": "string", "contentMediaType": "application/octet-stream"},
-            },
-        },
-    },
-    "Comment": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "post_id": {"type": "integer"},
-            "text": {"type": "string"},
-            "author": _ref("Author"),
-            "created_at": {"type": "string", "format": "date-time"},
-            "hidden": {"type": "boolean"},
-        },
-    },
-    "Vote": {"type": "object", "properties": {"votes": {"type": "integer"}, "voted": {"type": "boolean"}}},
     "Reason": {
         "type": "object",
         "additionalProperties": False,
@@ -861,6 +692,7 @@ LEGACY_PATHS.update(
 
 # --- the derivation -----------------------------------------------------------------------------------
 _REF = "#/components/schemas/{name}"
+SHARED = (Post, Comment, Author, Photo, User)  # components always, whichever operation names them
 _ERROR_WORDS = {
     400: "Malformed body",
     401: "Not signed in, or the token is invalid or expired",
@@ -879,7 +711,7 @@ _PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 def build(routes: list[BaseRoute]) -> dict[str, Any]:
     """The document of these routes. Every type they name goes to msgspec in one call, so each Struct is
     one component however many operations use it."""
-    types: list[Any] = [Error]
+    types: list[Any] = [Error, *SHARED]
     pending: list[tuple[str, str, Operation, dict[str, int]]] = []
     paths: dict[str, dict[str, Any]] = {}
 
@@ -904,6 +736,7 @@ def build(routes: list[BaseRoute]) -> dict[str, Any]:
     schemas, components = msgspec.json.schema_components(types, ref_template=_REF)
     for path, method, op, slots in pending:
         paths.setdefault(path, {})[method] = _operation(op, slots, schemas, components)
+    components = {name: shape for name, shape in components.items() if not name.startswith("PathOf")}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -919,6 +752,7 @@ def build(routes: list[BaseRoute]) -> dict[str, Any]:
     }
 
 
+@cache
 def _default_path(path: str) -> Any:
     """`id` a positive integer, any other path parameter a string."""
     fields = [(name, PositiveId if name == "id" else str) for name in _PARAM.findall(path)]
@@ -969,7 +803,7 @@ def _operation(
 def _params(schema: dict[str, Any], components: dict[str, Any], where: str) -> list[dict[str, Any]]:
     """A Struct's fields as parameters `in` path or query."""
     name = schema["$ref"].rsplit("/", 1)[-1]
-    shape = components[name] if where == "query" or not name.startswith("PathOf") else components.pop(name)
+    shape = components[name]
     required = set(shape.get("required", ()))
     params = []
     for field, declared in shape.get("properties", {}).items():
