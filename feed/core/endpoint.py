@@ -29,8 +29,8 @@ _ENCODER = msgspec.json.Encoder()
 class Operation:
     """What the document says of one method on one path. Types are msgspec types (Structs mostly); `body`
     is an application/json body, `forms` other request media types; `media` response media types other
-    than JSON (type None: no schema); `path`, a Struct naming the path parameters' types (default: `id` a
-    positive integer, anything else a string)."""
+    than JSON (type None: no schema); `path_params`, a Struct naming the path parameters' types (default:
+    `id` a positive integer, anything else a string)."""
 
     summary: str
     tag: str
@@ -39,7 +39,7 @@ class Operation:
     body_required: bool = True
     forms: Mapping[str, Any] = field(default_factory=dict)
     query: Any = None
-    path: Any = None
+    path_params: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
     response: Any = None
     status: int = 200

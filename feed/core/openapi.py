@@ -93,52 +93,16 @@ def _text(max_len: int) -> dict[str, Any]:
     return {"type": "string", "minLength": 1, "maxLength": max_len}
 
 
-LEGACY_SCHEMAS: dict[str, Any] = {
-    "Reason": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {"reason": _text(500)},
-    },
-    "LogEntry": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "actor": {"oneOf": [_ref("Author"), {"type": "null"}]},
-            "action": {"type": "string"},
-            "target_type": {"enum": ["post", "comment"]},
-            "target_id": {"type": "integer"},
-            "reason": {"type": ["string", "null"]},
-            "created_at": {"type": "string", "format": "date-time"},
-        },
-    },
-}
+LEGACY_SCHEMAS: dict[str, Any] = {}
 
+LEGACY_SCHEMAS["Reason"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"reason": _text(500)},
+}
 _OK = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
 
-LEGACY_PATHS: dict[str, Any] = {
-    "/api/moderation/log": {
-        "get": _op(
-            "Moderation log, newest first (moderators and admins)",
-            {"200": _json(_page("LogEntry")), **_errors(401, 403, 422)},
-            auth="required",
-            params=[_limit(50, 200), _CURSOR],
-            tag="moderation",
-        )
-    },
-}
-
-for _kind, _schema in (("posts", "Post"), ("comments", "Comment")):
-    for _action, _required in (("hide", True), ("unhide", False)):
-        LEGACY_PATHS[f"/api/{_kind}/{{id}}/{_action}"] = {
-            "parameters": [_ID],
-            "post": _op(
-                f"{_action.capitalize()} a {_kind[:-1]} (moderators and admins)",
-                {"200": _json(_ref(_schema)), **_errors(400, 401, 403, 404, 422)},
-                auth="required",
-                body=_body(_ref("Reason"), required=_required),
-                tag="moderation",
-            ),
-        }
+LEGACY_PATHS: dict[str, Any] = {}
 
 # Areas (officials issue).
 AREA_SCHEMA = {
@@ -409,179 +373,6 @@ LEGACY_PATHS.update(
     }
 )
 
-# Trust and safety (docs/trust.md).
-_OBJ = {"type": "object"}
-_KIND = {"name": "kind", "in": "path", "required": True, "schema": {"enum": ["post", "comment"]}}
-_FLAG_BODY = _body(
-    {
-        "type": "object",
-        "required": ["reason"],
-        "properties": {
-            "reason": {"enum": ["spam", "abuse", "false", "duplicate", "personal_data"]},
-            "note": _text(500),
-        },
-    }
-)
-LEGACY_SCHEMAS["Flag"] = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "target_type": {"enum": ["post", "comment"]},
-        "target_id": {"type": "integer"},
-        "reason": {"type": "string"},
-        "weight": {"type": "number"},
-        "hidden": {"type": "boolean", "description": "the target is hidden (now or already)"},
-    },
-}
-LEGACY_SCHEMAS["QueueItem"] = {"type": "object", "description": "A flagged or held item; see docs/trust.md."}
-LEGACY_SCHEMAS["Appeal"] = {
-    "type": "object",
-    "description": "An appeal against a suspension; see docs/trust.md.",
-}
-for _kind in ("posts", "comments"):
-    LEGACY_PATHS[f"/api/{_kind}/{{id}}/flag"] = {
-        "parameters": [_ID],
-        "post": _op(
-            f"Flag a {_kind[:-1]} (once per user; weighted; enough weight hides it pending review)",
-            {
-                "201": _json(_ref("Flag")),
-                **_errors(400, 401, 403, 404, 409, 422),
-                "429": _json(_ref("Error")),
-            },
-            auth="required",
-            body=_FLAG_BODY,
-            tag="moderation",
-        ),
-    }
-LEGACY_PATHS.update(
-    {
-        "/api/moderation/queue": {
-            "get": _op(
-                "Flagged and held items, newest or most-flagged first (moderators and admins)",
-                {"200": _json(_page("QueueItem")), **_errors(401, 403, 422)},
-                auth="required",
-                params=[
-                    _query("order", {"enum": ["newest", "flags"], "default": "newest"}, "Ordering."),
-                    _limit(50, 200),
-                    _query("cursor", {"type": "string"}, "Opaque cursor: the `next` of the previous page."),
-                ],
-                tag="moderation",
-            )
-        },
-        "/api/moderation/queue/{kind}/{id}": {
-            "parameters": [_KIND, _ID],
-            "post": _op(
-                "Resolve a queue item: hide (flags upheld), restore (flags rejected; releases a held post), "
-                "dismiss (flags rejected)",
-                {"200": _json(_OBJ), **_errors(400, 401, 403, 404, 409, 422)},
-                auth="required",
-                body=_body(
-                    {
-                        "type": "object",
-                        "required": ["action", "reason"],
-                        "properties": {
-                            "action": {"enum": ["hide", "restore", "dismiss"]},
-                            "reason": _text(500),
-                        },
-                    }
-                ),
-                tag="moderation",
-            ),
-        },
-        "/api/admin/users/{id}/suspend": {
-            "parameters": [_ID],
-            "post": _op(
-                "Suspend a user (moderators, admins): tokens revoked, sockets closed, content maybe hidden",
-                {"200": _json(_OBJ), **_errors(400, 401, 403, 404, 422)},
-                auth="required",
-                body=_body(
-                    {
-                        "type": "object",
-                        "required": ["reason", "days"],
-                        "properties": {
-                            "reason": _text(500),
-                            "days": {"type": "integer", "minimum": 1, "maximum": 3650},
-                            "hide_content": {"type": "boolean", "default": False},
-                        },
-                    }
-                ),
-                tag="moderation",
-            ),
-        },
-        "/api/appeals": {
-            "post": _op(
-                "Appeal one's suspension, once per suspension (authenticated by handle and password)",
-                {"201": _json(_ref("Appeal")), **_errors(400, 401, 409, 422), "429": _json(_ref("Error"))},
-                body=_body(
-                    {
-                        "type": "object",
-                        "required": ["handle", "password", "text"],
-                        "properties": {
-                            "handle": {"type": "string"},
-                            "password": {"type": "string"},
-                            "text": _text(2000),
-                        },
-                    }
-                ),
-                tag="moderation",
-            ),
-            "get": _op(
-                "Appeals, newest first (moderators and admins)",
-                {"200": _json(_page("Appeal")), **_errors(401, 403, 422)},
-                auth="required",
-                params=[
-                    _query("pending", {"type": "boolean", "default": False}, "Undecided only."),
-                    _limit(50, 200),
-                    _CURSOR,
-                ],
-                tag="moderation",
-            ),
-        },
-        "/api/appeals/{id}/decision": {
-            "parameters": [_ID],
-            "post": _op(
-                "Decide an appeal (moderators and admins): upheld, or lifted (the suspension ends)",
-                {"200": _json(_ref("Appeal")), **_errors(400, 401, 403, 404, 409, 422)},
-                auth="required",
-                body=_body(
-                    {
-                        "type": "object",
-                        "required": ["decision", "reason"],
-                        "properties": {"decision": {"enum": ["upheld", "lifted"]}, "reason": _text(500)},
-                    }
-                ),
-                tag="moderation",
-            ),
-        },
-        "/api/posts/{id}/merge": {
-            "parameters": [_ID],
-            "post": _op(
-                "Merge a duplicate into its original (officials of both posts' areas, moderators, admins)",
-                {"200": _json(_OBJ), **_errors(400, 401, 403, 404, 409, 422)},
-                auth="required",
-                body=_body(
-                    {
-                        "type": "object",
-                        "required": ["into"],
-                        "properties": {"into": {"type": "integer"}, "reason": _text(500)},
-                    }
-                ),
-                tag="officials",
-            ),
-        },
-        "/api/posts/{id}/duplicates": {
-            "parameters": [_ID],
-            "get": _op(
-                "Possible duplicates of a report (open, same category, within 100 m, last 7 days), nearest "
-                "first: {items: [{id, text, distance_m, votes, thumb_url}]} — for those who may merge it",
-                {"200": _json(_OBJ), **_errors(400, 401, 403, 404)},
-                auth="required",
-                tag="officials",
-            ),
-        },
-    }
-)
-
 # Open311 GeoReport v2 (docs/open311.md): {fmt} is json or xml; errors are the spec's list of {code,
 # description} in that format, not the app's error shape.
 _FMT = {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["json", "xml"]}}
@@ -722,7 +513,7 @@ def build(routes: list[BaseRoute]) -> dict[str, Any]:
     for route in routes:
         if isinstance(route, Endpoint):
             op = route.operation
-            slots = {"path": slot(op.path or _default_path(route.path))}
+            slots = {"path": slot(op.path_params or _default_path(route.path))}
             for name in ("body", "query", "response"):
                 if getattr(op, name) is not None:
                     slots[name] = slot(getattr(op, name))

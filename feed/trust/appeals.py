@@ -12,19 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from db import moderation as moderation_db
 from db import suspensions as suspensions_db
 from feed.accounts import sessions as accounts
 from feed.core.context import runtime_of
-from feed.core.errors import ApiError, invalid, not_found
-from feed.core.parse import int_param, no_unknown, path_id, read_json, text_field
+from feed.core.endpoint import json_body, query_of, respond
+from feed.core.errors import ApiError, not_found
+from feed.core.parse import path_id
 from feed.core.serialize import decode_cursor, encode_cursor, iso
-from feed.trust.moderation import MAX_REASON
 from feed.trust.queue import staff
+from feed.trust.shapes import AppealsParams, Decision, NewAppeal
 
-MAX_TEXT = 2000
 _NO_UPPER_BOUND = 2**63 - 1
 
 
@@ -45,18 +45,8 @@ def appeal_json(row: Any) -> dict[str, Any]:
 
 async def create(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
-    data = await read_json(request, runtime.settings.max_json_bytes)
-    no_unknown(data, {"handle", "password", "text"})
-    errors: dict[str, str] = {}
-    handle, password = data.get("handle"), data.get("password")
-    if not isinstance(handle, str) or not handle:
-        errors["handle"] = "required"
-    if not isinstance(password, str) or not password:
-        errors["password"] = "required"
-    text = text_field(data, "text", errors, max_len=MAX_TEXT)
-    if errors:
-        raise invalid(errors)
-    assert isinstance(handle, str) and isinstance(password, str)
+    body = await json_body(request, NewAppeal)
+    handle, password, text = body.handle, body.password, body.text
     await runtime.limits.check(request, "login")
     # The same throttled check as a sign-in (per handle, 429 with Retry-After), so appeals cannot be used to
     # guess passwords; it does not refuse suspended accounts, which are the ones that appeal.
@@ -73,34 +63,24 @@ async def create(request: Request) -> JSONResponse:
     return JSONResponse(appeal_json(appeal), status_code=201)
 
 
-async def list_appeals(request: Request) -> JSONResponse:
+async def list_appeals(request: Request) -> Response:
     runtime = runtime_of(request)
     await staff(request)
-    no_unknown(dict(request.query_params), {"before", "limit", "pending"})
-    limit = int_param(request, "limit", 50, low=1, high=200)
-    before = decode_cursor(request.query_params.get("before"))
-    pending = request.query_params.get("pending", "false").lower() in ("1", "true", "yes")
+    query = query_of(request, AppealsParams)
+    limit, before, pending = query.limit, decode_cursor(query.before), query.pending
     async with runtime.pool.acquire() as conn:
         rows = await suspensions_db.appeals_page(conn, pending, before or _NO_UPPER_BOUND, limit + 1)
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
-    return JSONResponse({"items": [appeal_json(r) for r in page], "next": next_cursor})
+    return respond({"items": [appeal_json(r) for r in page], "next": next_cursor})
 
 
 async def decide(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
     appeal_id = path_id(request)
     actor = await staff(request)
-    data = await read_json(request, runtime.settings.max_json_bytes)
-    no_unknown(data, {"decision", "reason"})
-    errors: dict[str, str] = {}
-    decision = data.get("decision")
-    if decision not in ("upheld", "lifted"):
-        errors["decision"] = "upheld (the suspension stands) or lifted"
-    reason = text_field(data, "reason", errors, max_len=MAX_REASON)
-    if errors:
-        raise invalid(errors)
-    assert isinstance(decision, str)
+    body = await json_body(request, Decision)
+    decision, reason = body.decision, body.reason
     async with runtime.pool.acquire() as conn, conn.transaction():
         appeal = await suspensions_db.lock_appeal(conn, appeal_id)
         if appeal is None:

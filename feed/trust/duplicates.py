@@ -26,10 +26,12 @@ from db import status as status_db
 from db import votes as votes_db
 from feed.core.auth import require_user
 from feed.core.context import AppRuntime, runtime_of
+from feed.core.endpoint import json_body
 from feed.core.errors import ApiError, invalid, not_found
 from feed.core.outbox import emit
-from feed.core.parse import no_unknown, path_id, read_json
+from feed.core.parse import path_id
 from feed.officials.routing import may_act
+from feed.trust.shapes import Merge
 from kernel import geo
 
 MAX_SUGGESTIONS = 5
@@ -87,16 +89,10 @@ async def merge(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
     post_id = path_id(request)
     user = await require_user(request)
-    data = await read_json(request, runtime.settings.max_json_bytes)
-    no_unknown(data, {"into", "reason"})
-    into = data.get("into")
-    if isinstance(into, bool) or not isinstance(into, int) or not 0 < into < 2**63:
-        raise invalid({"into": "a post id"})
+    merge_body = await json_body(request, Merge)
+    into, reason = merge_body.into, merge_body.reason
     if into == post_id:
         raise invalid({"into": "a different post"})
-    reason = data.get("reason")
-    if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
-        raise invalid({"reason": "a string of at most 500 characters"})
     if user.role not in MERGERS:
         raise ApiError(403, "forbidden", "Only officials and moderators merge reports.")
     async with runtime.pool.acquire() as conn, conn.transaction():

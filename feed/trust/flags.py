@@ -28,13 +28,13 @@ from db import moderation as moderation_db
 from db import posts as posts_db
 from feed.core.auth import User, require_user
 from feed.core.context import AppRuntime, runtime_of
-from feed.core.errors import ApiError, invalid, not_found
+from feed.core.endpoint import json_body
+from feed.core.errors import ApiError, not_found
 from feed.core.outbox import emit
-from feed.core.parse import no_unknown, path_id, read_json
+from feed.core.parse import path_id
 from feed.core.privacy import visible_to
+from feed.trust.shapes import NewFlag
 
-REASONS = ("spam", "abuse", "false", "duplicate", "personal_data")
-MAX_NOTE = 500
 YOUNG = timedelta(days=7)
 UNPROVEN = timedelta(days=1)  # younger than this, a citizen's flag weighs nothing
 MIN_WEIGHT, MAX_WEIGHT = 0.25, 2.0
@@ -50,19 +50,8 @@ def weight(account_age: timedelta, upheld: int, rejected: int, proven: bool = Tr
 
 
 async def _read(request: Request) -> tuple[str, str | None]:
-    data = await read_json(request, runtime_of(request).settings.max_json_bytes)
-    no_unknown(data, {"reason", "note"})
-    errors: dict[str, str] = {}
-    reason = data.get("reason")
-    if reason not in REASONS:
-        errors["reason"] = "one of " + ", ".join(REASONS)
-    note = data.get("note")
-    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
-        errors["note"] = f"a string of at most {MAX_NOTE} characters"
-    if errors:
-        raise invalid(errors)
-    assert isinstance(reason, str)
-    return reason, (note.strip() or None) if isinstance(note, str) else None
+    flag = await json_body(request, NewFlag)
+    return flag.reason, flag.note
 
 
 async def _weigh(conn: asyncpg.Connection, user: User) -> float:

@@ -6,19 +6,20 @@ from typing import Any
 
 import asyncpg
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from db import comments as comments_db
 from db import moderation as moderation_db
 from db import posts as posts_db
 from feed.core.auth import STAFF_ROLES, User, require_role
 from feed.core.context import runtime_of
-from feed.core.errors import invalid, not_found
+from feed.core.endpoint import convert, query_of, respond
+from feed.core.errors import not_found
 from feed.core.outbox import emit
-from feed.core.parse import int_param, no_unknown, path_id, read_json, text_field
+from feed.core.parse import path_id, read_json
 from feed.core.serialize import comment_json, decode_cursor, encode_cursor, log_json, post_json
+from feed.trust.shapes import HideReason, LogParams, UnhideReason
 
-MAX_REASON = 500
 _NO_UPPER_BOUND = 2**63 - 1
 
 
@@ -35,14 +36,9 @@ async def _reason(request: Request, *, required: bool) -> str | None:
     if empty and not required:
         return None
     data = await read_json(request, settings.max_json_bytes)
-    no_unknown(data, {"reason"})
-    if data.get("reason") is None and not required:
-        return None
-    errors: dict[str, str] = {}
-    reason = text_field(data, "reason", errors, max_len=MAX_REASON)
-    if errors:
-        raise invalid(errors)
-    return reason
+    if required:
+        return convert(data, HideReason).reason
+    return convert(data, UnhideReason).reason
 
 
 async def _set_post_hidden(request: Request, hide: bool) -> JSONResponse:
@@ -121,14 +117,13 @@ async def unhide_comment(request: Request) -> JSONResponse:
     return await _set_comment_hidden(request, False)
 
 
-async def log(request: Request) -> JSONResponse:
+async def log(request: Request) -> Response:
     runtime = runtime_of(request)
     await _staff(request)
-    no_unknown(dict(request.query_params), {"before", "limit"})
-    limit = int_param(request, "limit", 50, low=1, high=200)
-    before = decode_cursor(request.query_params.get("before"))
+    query = query_of(request, LogParams)
+    limit, before = query.limit, decode_cursor(query.before)
     async with runtime.pool.acquire() as conn:
         rows = await moderation_db.page(conn, before or _NO_UPPER_BOUND, limit + 1)
     page = rows[:limit]
     next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
-    return JSONResponse({"items": [log_json(r) for r in page], "next": next_cursor})
+    return respond({"items": [log_json(r) for r in page], "next": next_cursor})

@@ -22,15 +22,12 @@ from db import moderation as moderation_db
 from db import posts as posts_db
 from feed.core.auth import STAFF_ROLES, User, require_role
 from feed.core.context import AppRuntime, runtime_of
-from feed.core.errors import ApiError, invalid, not_found
+from feed.core.endpoint import json_body, query_of
+from feed.core.errors import ApiError, not_found
 from feed.core.outbox import emit
-from feed.core.parse import int_param, no_unknown, read_json, text_field
 from feed.core.serialize import comment_json, iso, post_json
 from feed.trust import queue_cursor
-from feed.trust.moderation import MAX_REASON
-
-KINDS = ("post", "comment")
-ACTIONS = ("hide", "restore", "dismiss")
+from feed.trust.shapes import KINDS, QueueParams, Resolution
 
 
 async def staff(request: Request) -> User:
@@ -55,13 +52,10 @@ def _item_json(row: Any) -> dict[str, Any]:
 async def list_queue(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
     await staff(request)
-    no_unknown(dict(request.query_params), {"order", "limit", "cursor"})
-    order = request.query_params.get("order", "newest")
-    if order not in ("newest", "flags"):
-        raise invalid({"order": "newest or flags"})
-    limit = int_param(request, "limit", 50, low=1, high=200)
+    query = query_of(request, QueueParams)
+    order, limit = query.order, query.limit
     # A keyset over a snapshot (db.flags.queue): paging while the queue is worked neither skips nor repeats.
-    cursor = queue_cursor.decode(request.query_params.get("cursor"))
+    cursor = queue_cursor.decode(query.cursor)
     async with runtime.pool.acquire() as conn:
         as_of = cursor[0] if cursor else await flags_db.snapshot_time(conn)
         rows = await flags_db.queue(conn, order, limit + 1, as_of, cursor[1] if cursor else None)
@@ -102,16 +96,8 @@ async def resolve(request: Request) -> JSONResponse:
         raise not_found("queue item")
     target_id = int(raw_id)
     user = await staff(request)
-    data = await read_json(request, runtime.settings.max_json_bytes)
-    no_unknown(data, {"action", "reason"})
-    errors: dict[str, str] = {}
-    action = data.get("action")
-    if action not in ACTIONS:
-        errors["action"] = "one of hide, restore, dismiss"
-    reason = text_field(data, "reason", errors, max_len=MAX_REASON)
-    if errors:
-        raise invalid(errors)
-    assert isinstance(action, str)
+    body = await json_body(request, Resolution)
+    action, reason = body.action, body.reason
     async with runtime.pool.acquire() as conn, conn.transaction():
         if kind == "post":
             result = await _resolve_post(conn, runtime, user, target_id, action, reason)

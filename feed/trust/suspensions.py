@@ -18,33 +18,21 @@ from db import posts as posts_db
 from db import suspensions as suspensions_db
 from db import users as users_db
 from feed.core.context import runtime_of
-from feed.core.errors import ApiError, invalid, not_found
+from feed.core.endpoint import json_body
+from feed.core.errors import ApiError, not_found
 from feed.core.outbox import emit
-from feed.core.parse import no_unknown, path_id, read_json, text_field
+from feed.core.parse import path_id
 from feed.core.serialize import iso
-from feed.trust.moderation import MAX_REASON
 from feed.trust.queue import staff
-
-MAX_DAYS = 3650
+from feed.trust.shapes import Suspend
 
 
 async def suspend(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
     user_id = path_id(request)
     actor = await staff(request)
-    data = await read_json(request, runtime.settings.max_json_bytes)
-    no_unknown(data, {"reason", "days", "hide_content"})
-    errors: dict[str, str] = {}
-    reason = text_field(data, "reason", errors, max_len=MAX_REASON)
-    days = data.get("days")
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        errors["days"] = f"a whole number of days from 1 to {MAX_DAYS}"
-    hide = data.get("hide_content", False)
-    if not isinstance(hide, bool):
-        errors["hide_content"] = "true or false"
-    if errors:
-        raise invalid(errors)
-    assert isinstance(days, int)
+    body = await json_body(request, Suspend)
+    reason, days, hide = body.reason, body.days, body.hide_content
     ends_at = datetime.now(UTC) + timedelta(days=days)
     hidden_posts: list[int] = []
     hidden_comments = 0
