@@ -84,6 +84,7 @@ def convert(data: Mapping[str, Any], kind: type[T]) -> T:
 
 
 _AT = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_INDEX = re.compile(r"\[\d+\]")
 _NAMED = re.compile(r"^Object (?P<how>missing required|contains unknown) field `(?P<name>[^`]*)`$")
 _GOT = re.compile(r"^Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`$")
 _LENGTH = re.compile(r"^Expected `str` of length (?P<op>[<>]=) (?P<n>\d+)$")
@@ -96,7 +97,8 @@ def _invalid(message: str, kind: type) -> ApiError:
     """msgspec's first error, worded as the hand-written checks worded theirs, under the field it names."""
     at = _AT.match(message)
     assert at is not None  # the pattern matches any text
-    what, path = at["what"], (at["path"] or "").lstrip(".")
+    # The field, not the item of it: `$.categories[0]` is the field categories.
+    what, path = at["what"], _INDEX.sub("", at["path"] or "").lstrip(".")
     named = _NAMED.match(what)
     if named:
         name = ".".join(p for p in (path, named["name"]) if p)

@@ -16,10 +16,12 @@ from db import officials as officials_db
 from db import users as users_db
 from feed.core.auth import require_role
 from feed.core.context import runtime_of
+from feed.core.endpoint import convert, json_body
 from feed.core.errors import ApiError, invalid
-from feed.core.parse import no_unknown, read_json, text_field
+from feed.core.parse import read_json
 from feed.officials.areas import area_json
 from feed.officials.routing import agency_json, resolve_agency, resolve_area
+from feed.officials.shapes import Assignment, NewAgency
 from kernel.categories import CATEGORIES
 
 
@@ -82,16 +84,10 @@ async def _place(conn: asyncpg.Connection, ref: Any, agency: bool) -> Any:
 
 async def _body(request: Request) -> tuple[str, Any, bool]:
     """(handle, area or agency reference, whether it is an agency)."""
-    data = await read_json(request, runtime_of(request).settings.max_json_bytes)
-    no_unknown(data, {"handle", "area", "agency"})
-    errors: dict[str, str] = {}
-    handle = text_field(data, "handle", errors, max_len=64)
-    given = [k for k in ("area", "agency") if data.get(k) is not None]
-    if len(given) != 1:
-        errors["area"] = "give area or agency (exactly one)"
-    if errors:
-        raise invalid(errors)
-    return handle, data[given[0]], given[0] == "agency"
+    body = await json_body(request, Assignment)
+    if body.agency is not None:
+        return body.handle, body.agency, True
+    return body.handle, body.area, False
 
 
 async def add_official(request: Request) -> JSONResponse:
@@ -131,16 +127,13 @@ AGENCY_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 
 
 def agency_fields(data: dict[str, Any]) -> tuple[str, str, list[str]]:
-    """(code, name, categories) of an agency, or 422 naming the field."""
+    """(code, name, categories) of an agency (NewAgency), or 422 naming the field."""
+    body = convert(data, NewAgency)
+    code, name, categories = body.code, body.name, body.categories or []
     errors: dict[str, str] = {}
-    code = text_field(data, "code", errors, max_len=32)
-    name = text_field(data, "name", errors, max_len=200)
-    if code and (set(code) - AGENCY_CODE_CHARS or not code[0].isalnum()):
+    if set(code) - AGENCY_CODE_CHARS or not code[0].isalnum():
         errors["code"] = "letters, digits, '_', '.' or '-', starting with a letter or digit"
-    categories = data.get("categories") or []
-    if not isinstance(categories, list) or not all(
-        isinstance(c, str) and c in CATEGORIES for c in categories
-    ):
+    if not all(c in CATEGORIES for c in categories):
         errors["categories"] = "a list of category codes"
     if errors:
         raise invalid(errors)
@@ -152,7 +145,6 @@ async def add_agency(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
     await require_role(request, "admin")
     data = await read_json(request, runtime.settings.max_json_bytes)
-    no_unknown(data, {"code", "name", "categories"})
     code, name, categories = agency_fields(data)
     async with runtime.pool.acquire() as conn:
         agency_id, created = await agencies_db.upsert(conn, code, name, categories)

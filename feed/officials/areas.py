@@ -10,9 +10,11 @@ from starlette.responses import JSONResponse
 
 from db import areas as areas_db
 from feed.core.context import runtime_of
-from feed.core.errors import invalid, not_found
-from feed.core.parse import no_unknown, number_field, path_id
+from feed.core.endpoint import query_of
+from feed.core.errors import not_found
+from feed.core.parse import path_id
 from feed.officials import boundaries
+from feed.officials.shapes import Point
 
 
 def area_json(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -28,14 +30,8 @@ def area_json(row: Mapping[str, Any]) -> dict[str, Any]:
 
 async def lookup(request: Request) -> JSONResponse:
     """GET /api/areas?lat=&lon= → {"items": [kelurahan, kecamatan, kota]}; empty outside every area."""
-    query = dict(request.query_params)
-    no_unknown(query, {"lat", "lon"})
-    errors: dict[str, str] = {}
-    lat = number_field(query, "lat", errors, low=-90, high=90)
-    lon = number_field(query, "lon", errors, low=-180, high=180)
-    if errors:
-        raise invalid(errors)
-    assert lat is not None and lon is not None
+    point = query_of(request, Point)
+    lat, lon = point.lat, point.lon
     async with runtime_of(request).pool.acquire() as conn:
         deepest = await boundaries.deepest_area_for(conn, lat, lon)
         chain = await areas_db.chain(conn, deepest) if deepest is not None else []

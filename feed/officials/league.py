@@ -16,10 +16,11 @@ from starlette.responses import JSONResponse, Response
 
 from db import league as league_db
 from feed.core.context import runtime_of
+from feed.core.endpoint import query_of
 from feed.core.errors import invalid
-from feed.core.parse import no_unknown, path_id
-from feed.officials.boundaries import LEVELS
+from feed.core.parse import path_id
 from feed.officials.routing import area_or_404
+from feed.officials.shapes import AGENCY_LEVEL, LeagueParams, PeriodParams
 
 COLUMNS = (
     "rank",
@@ -48,7 +49,6 @@ COLUMNS = (
 )
 # An agency's row: the same figures, keyed by the agency (no area id; no residents).
 AGENCY_COLUMNS = tuple("agency_id" if c == "area_id" else c for c in COLUMNS)
-AGENCY_LEVEL = "agency"
 _PERIOD = re.compile(r"^(\d{1,4})([hd])$")
 MAX_PERIOD = timedelta(days=366)
 
@@ -83,12 +83,9 @@ def as_csv(rows: list[dict[str, Any]], filename: str, columns: tuple[str, ...] =
 
 async def league(request: Request) -> Response:
     runtime = runtime_of(request)
-    query = dict(request.query_params)
-    no_unknown(query, {"level", "period"})
-    level = query.get("level") or "kelurahan"
-    if level not in LEVELS and level != AGENCY_LEVEL:
-        raise invalid({"level": "one of " + ", ".join((*LEVELS, AGENCY_LEVEL))})
-    span = period(query.get("period"))
+    query = query_of(request, LeagueParams)
+    level, label = query.level, query.period
+    span = period(label)
     now = runtime.clock()
     columns = AGENCY_COLUMNS if level == AGENCY_LEVEL else COLUMNS
     async with runtime.pool.acquire() as conn:
@@ -97,7 +94,6 @@ async def league(request: Request) -> Response:
         else:
             found = await league_db.league(conn, level, now - span, now)
     rows = [row_json(r, columns) for r in found]
-    label = query.get("period") or "30d"
     if wants_csv(request):
         return as_csv(rows, f"league-{level}-{label}.csv", columns)
     return JSONResponse({"level": level, "period": label, "items": rows})
@@ -106,14 +102,12 @@ async def league(request: Request) -> Response:
 async def area_stats(request: Request) -> Response:
     runtime = runtime_of(request)
     area_id = path_id(request)
-    query = dict(request.query_params)
-    no_unknown(query, {"period"})
-    span = period(query.get("period"))
+    label = query_of(request, PeriodParams).period
+    span = period(label)
     now = runtime.clock()
     async with runtime.pool.acquire() as conn:
         area = await area_or_404(conn, area_id)
         rows = [row_json(r) for r in await league_db.league(conn, area["level"], now - span, now, area_id)]
-    label = query.get("period") or "30d"
     if wants_csv(request):
         return as_csv(rows, f"area-{area_id}-{label}.csv")
     return JSONResponse({"period": label, **rows[0]})

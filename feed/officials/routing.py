@@ -19,13 +19,12 @@ from db import status as status_db
 from feed.core import privacy
 from feed.core.auth import User, require_role
 from feed.core.context import runtime_of
+from feed.core.endpoint import query_of
 from feed.core.errors import invalid, not_found
-from feed.core.parse import int_param, no_unknown
 from feed.core.serialize import iso, post_json
 from feed.officials import boundaries, sla
 from feed.officials.areas import area_json
-
-STATUSES = ("open", "acknowledged", "in_progress", "resolved", "rejected", "forwarded", "reopened")
+from feed.officials.shapes import InboxParams, PageParams
 
 
 async def start_clock(
@@ -139,15 +138,6 @@ def _decode(raw: str | None) -> tuple[datetime | None, int] | None:
         raise invalid({"cursor": "not a valid cursor"}) from None
 
 
-def _flag(request: Request, name: str) -> bool:
-    raw = request.query_params.get(name, "").lower()
-    if raw in ("", "0", "false", "no"):
-        return False
-    if raw in ("1", "true", "yes"):
-        return True
-    raise invalid({name: "must be true or false"})
-
-
 def clock_json(row: Any, now: datetime) -> dict[str, Any]:
     due = row["due_at"]
     return {
@@ -170,13 +160,8 @@ async def inbox(request: Request) -> JSONResponse:
     every routed post (the unrouted ones are GET /api/admin/unrouted)."""
     runtime = runtime_of(request)
     user = await require_role(request, "official", "admin")
-    no_unknown(dict(request.query_params), {"status", "overdue", "limit", "cursor"})
-    status = request.query_params.get("status") or None
-    if status is not None and status not in STATUSES:
-        raise invalid({"status": "one of " + ", ".join(STATUSES)})
-    overdue = _flag(request, "overdue")
-    limit = int_param(request, "limit", 50, low=1, high=200)
-    cursor = _decode(request.query_params.get("cursor"))
+    query = query_of(request, InboxParams)
+    status, overdue, limit, cursor = query.status, query.overdue, query.limit, _decode(query.cursor)
     now = runtime.clock()
     after_due, after_id = cursor if cursor else (None, 2**63 - 1 if not overdue else 0)
     async with runtime.pool.acquire() as conn:
@@ -215,9 +200,8 @@ async def unrouted(request: Request) -> JSONResponse:
     An admin dispatches one with POST /api/posts/{id}/status {"status": "forwarded", "to_area": …}."""
     runtime = runtime_of(request)
     await require_role(request, "admin")
-    no_unknown(dict(request.query_params), {"limit", "cursor"})
-    limit = int_param(request, "limit", 50, low=1, high=200)
-    cursor = _decode(request.query_params.get("cursor"))
+    query = query_of(request, PageParams)
+    limit, cursor = query.limit, _decode(query.cursor)
     async with runtime.pool.acquire() as conn:
         rows = await officials_db.unrouted(conn, cursor[1] if cursor else 2**63 - 1, limit + 1)
     page = rows[:limit]

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
+import msgspec
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -25,16 +26,17 @@ from db import posts as posts_db
 from db import status as status_db
 from feed.core.auth import User, current_user, require_user
 from feed.core.context import runtime_of
+from feed.core.endpoint import convert, json_body
 from feed.core.errors import ApiError, invalid, not_found
 from feed.core.outbox import emit, owner_keys
-from feed.core.parse import no_unknown, number_field, path_id, read_json, text_field
+from feed.core.parse import path_id, read_json
 from feed.core.privacy import visible_to
 from feed.core.serialize import iso, photo_json, post_json
 from feed.core.uploads import process_photo, read_multipart
 from feed.officials.routing import may_act, resolve_agency, resolve_area, start_clock
+from feed.officials.shapes import SETTABLE, Reopen, StatusChange
 from kernel import geo
 
-SETTABLE = ("acknowledged", "in_progress", "resolved", "rejected", "forwarded")
 _FROM_START = frozenset(SETTABLE)
 NEXT: dict[str, frozenset[str]] = {
     "open": _FROM_START,
@@ -45,9 +47,6 @@ NEXT: dict[str, frozenset[str]] = {
     "resolved": frozenset(),  # only a citizen's reopen moves a closed report
     "rejected": frozenset(),
 }
-FIELDS = {"status", "note", "reason", "to_area", "to_agency", "lat", "lon"}
-MAX_NOTE = 2000
-MAX_REASON = 500
 REOPEN_WINDOW = timedelta(days=14)
 CAUSE = "post.status"
 
@@ -108,12 +107,6 @@ async def _read(request: Request) -> tuple[dict[str, Any], UploadFile | None]:
     raise ApiError(415, "unsupported_media_type", "Send application/json or multipart/form-data.")
 
 
-def _optional_text(data: dict[str, Any], name: str, errors: dict[str, str], max_len: int) -> str | None:
-    if data.get(name) in (None, ""):
-        return None
-    return text_field(data, name, errors, max_len=max_len)
-
-
 def _illegal(current: str, wanted: str) -> ApiError:
     allowed = sorted(NEXT.get(current, ()))
     return ApiError(
@@ -158,24 +151,13 @@ async def _change_status(request: Request) -> JSONResponse:
     post_id = path_id(request)
     user = await require_user(request)
     data, upload = await _read(request)
-    no_unknown(data, FIELDS)
-    wanted = data.get("status")
-    if not isinstance(wanted, str) or not wanted:
-        raise invalid({"status": "required"})
-    errors: dict[str, str] = {}
-    note = _optional_text(data, "note", errors, MAX_NOTE)
-    reason = _optional_text(data, "reason", errors, MAX_REASON)
-    lat = number_field(data, "lat", errors, low=-90, high=90, required=False)
-    lon = number_field(data, "lon", errors, low=-180, high=180, required=False)
-    if (lat is None) != (lon is None) and not errors:
-        errors["lat" if lat is None else "lon"] = "give lat and lon together"
-    if errors:
-        raise invalid(errors)
+    change = convert(data, StatusChange)
+    wanted, note, reason, lat, lon = change.status, change.note, change.reason, change.lat, change.lon
     async with runtime.pool.acquire() as conn:
         # Checked before the slow photo work (so nobody makes us decode photos for nothing) and again
         # under the row lock below.
         state = await _check(conn, user, await status_db.post_state(conn, post_id), wanted)
-        to_area, to_agency = await _forward_target(conn, state, wanted, data)
+        to_area, to_agency = await _forward_target(conn, state, wanted, msgspec.to_builtins(change))
     if wanted == "rejected" and reason is None:
         raise invalid({"reason": "required to reject"})
     if wanted == "resolved":
@@ -279,12 +261,7 @@ async def reopen(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
     post_id = path_id(request)
     user = await require_user(request)
-    data = await read_json(request, runtime.settings.max_json_bytes)
-    no_unknown(data, {"reason"})
-    errors: dict[str, str] = {}
-    reason = text_field(data, "reason", errors, max_len=MAX_REASON)
-    if errors:
-        raise invalid(errors)
+    reason = (await json_body(request, Reopen)).reason
     async with runtime.pool.acquire() as conn, conn.transaction():
         state = await status_db.lock_post(conn, post_id)
         if state is None or not visible_to(state, user):
