@@ -47,6 +47,7 @@ class Operation:
     media: Mapping[str, Any] = field(default_factory=dict)
     also: Mapping[int, Any] = field(default_factory=dict)  # other success statuses: status -> JSON type
     errors: tuple[int, ...] = ()
+    error_media: Mapping[str, Any] = field(default_factory=dict)  # errors not in the app's shape (Open311)
 
 
 class Endpoint(Route):

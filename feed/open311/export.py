@@ -20,9 +20,10 @@ from starlette.responses import StreamingResponse
 
 from db import export as export_db
 from feed.core.context import AppRuntime, runtime_of
+from feed.core.endpoint import query_of
 from feed.core.errors import StreamBroken, invalid, log_unhandled
-from feed.core.parse import BadMoment, decimal_int, moment
-from kernel.categories import CATEGORIES
+from feed.core.parse import BadMoment, moment
+from feed.open311.shapes import ExportQuery
 
 CSV_COLUMNS = [
     "id", "category", "status", "lat", "lon", "area_id", "area_name", "votes", "comments", "created_at",
@@ -48,29 +49,17 @@ def _moment(raw: str | None, name: str, errors: dict[str, str]) -> datetime | No
 
 async def export(request: Request) -> StreamingResponse:
     runtime = runtime_of(request)
-    q = request.query_params
+    q = query_of(request, ExportQuery)
     errors: dict[str, str] = {}
-    fmt = q.get("format", "geojson")
-    if fmt not in ("geojson", "csv"):
-        errors["format"] = "geojson or csv"
-    start = _moment(q.get("from"), "from", errors)
-    end = _moment(q.get("to"), "to", errors)
+    fmt, category, area_id = q.format, q.category, q.area
+    start = _moment(q.from_, "from", errors)
+    end = _moment(q.to, "to", errors)
     if start and end and end < start:
         errors["to"] = "before from"
-    category = q.get("category") or None
-    if category is not None and category not in CATEGORIES:
-        errors["category"] = "unknown category (see GET /api/categories)"
-    area_id = None
-    raw_area = q.get("area")
-    if raw_area:
-        area_id = decimal_int(raw_area)
-        if area_id is None or not 0 < area_id < 2**63:
-            errors["area"] = "an area id"
-            area_id = None
-        else:
-            async with runtime.pool.acquire() as conn:
-                if not await export_db.area_exists(conn, area_id):
-                    errors["area"] = "no such area"
+    if area_id is not None:
+        async with runtime.pool.acquire() as conn:
+            if not await export_db.area_exists(conn, area_id):
+                errors["area"] = "no such area"
     if errors:
         raise invalid(errors)
     params = {"start": start, "end": end, "area_id": area_id, "category": category}
