@@ -315,7 +315,7 @@ async def test_without_location_the_feed_is_around_monas_and_markers_draw_withou
     await create_post(api, alice, "Dekat Monas: trotoar rusak", (-6.1760, 106.8280), "road_damage")
     tab = await open_page()  # no geolocation permission
     await expect(tab.page.locator("#feed-where")).to_contain_text("Monas")
-    await expect(card(tab, "Dekat Monas")).to_have_count(1)
+    await expect(card(tab, "Dekat Monas: trotoar rusak")).to_have_count(1)
     # One marker per report, drawn as SVG on the map even though every tile request failed.
     markers = tab.page.locator("#map path.leaflet-interactive")
     assert await markers.count() >= 1
