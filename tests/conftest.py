@@ -1,11 +1,21 @@
-"""Fixtures: real PostgreSQL and Redis (found or started), a running Runtime, an in-process HTTP client."""
+"""Fixtures: real PostgreSQL and Redis (found or started), a running Runtime, an in-process HTTP client.
+
+Which broker the HTTP API's runtime publishes on: Redis whenever the suite is pointed at one (REDIS_URL set,
+as in CI's second pass), the memory broker otherwise. Tests marked `events` read what the relay and broker
+deliver (sockets, live subscriptions): they run on both brokers in every pass, each on its own runtime and
+database (one relay per database), because delivery is where the two brokers differ. Everything else only
+reads PostgreSQL through HTTP and runs once, on the pass's broker: running it twice would double the suite's
+time to test what no broker touches.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -15,6 +25,7 @@ from feed.accounts.sessions import issue_token
 from feed.app import build_app
 from feed.core import auth
 from kernel.settings import Secret, Settings
+from realtime.redis_broker import RedisBroker
 from tests import services
 from warga.runtime import Runtime
 
@@ -50,11 +61,32 @@ async def database_url(pg_admin_url: str) -> AsyncIterator[str]:
     await services.drop_database(pg_admin_url, url)
 
 
-@pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    data = Path(tmp_path_factory.mktemp("warga-data"))
+BROKERS = ("memory", "redis")
+BROKER = "redis" if os.environ.get("REDIS_URL") else "memory"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "events: reads what the broker delivers; runs on both brokers")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("events") and "http_broker" in metafunc.fixturenames:
+        metafunc.parametrize("http_broker", BROKERS, indirect=True)
+
+
+@pytest.fixture
+def http_broker(request: pytest.FixtureRequest) -> str:
+    """The broker of this test's `runtime`: the pass's (BROKER), or each of BROKERS for `events` tests."""
+    return str(getattr(request, "param", BROKER))
+
+
+def _settings(database_url: str, redis_url: str | None, data: Path) -> Settings:
     return Settings(
         database_url=Secret(database_url),
+        redis_url=Secret(redis_url) if redis_url else None,
+        # Per database, like the relay: runtimes sharing one Redis (CI's, or the realtime tests') never hear
+        # each other's events.
+        redis_prefix="warga-" + urlsplit(database_url).path.strip("/"),
         data_dir=data,
         ws_port=services.free_port(),
         rate_limits="off",
@@ -63,14 +95,52 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 
 @pytest.fixture(scope="session")
-async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+def settings(database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The settings of the pass's runtime (BROKER)."""
+    redis = redis_url if BROKER == "redis" else None
+    return _settings(database_url, redis, Path(tmp_path_factory.mktemp("warga-data")))
+
+
+@pytest.fixture(scope="session")
+async def pass_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     async with Runtime(settings) as rt:
         yield rt
 
 
 @pytest.fixture(scope="session")
-def app(runtime: Runtime) -> Any:
-    return build_app(runtime)
+async def other_runtime(
+    pg_admin_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Runtime]:
+    """The other broker's runtime, on its own database, for the `events` tests."""
+    url = await services.create_database(pg_admin_url)
+    data = Path(tmp_path_factory.mktemp("warga-data-other"))
+    try:
+        async with Runtime(_settings(url, redis_url if BROKER == "memory" else None, data)) as rt:
+            yield rt
+    finally:
+        await services.drop_database(pg_admin_url, url)
+
+
+@pytest.fixture
+def runtime(http_broker: str, pass_runtime: Runtime, other_runtime: Runtime) -> Runtime:
+    """The running Runtime this test talks to. Both are session-wide and started before any test's own
+    fixtures (an async fixture cannot start one from inside another), so a session always has the two."""
+    rt = pass_runtime if http_broker == BROKER else other_runtime
+    assert isinstance(rt.realtime.broker, RedisBroker) == (http_broker == "redis"), http_broker
+    return rt
+
+
+@pytest.fixture(scope="session")
+def apps() -> dict[int, Any]:
+    """The app of each runtime, built once."""
+    return {}
+
+
+@pytest.fixture
+def app(runtime: Runtime, apps: dict[int, Any]) -> Any:
+    if id(runtime) not in apps:
+        apps[id(runtime)] = build_app(runtime)
+    return apps[id(runtime)]
 
 
 @pytest.fixture(autouse=True)

@@ -308,6 +308,7 @@ async def test_wrong_current_password_is_throttled_like_a_sign_in(
     assert (await _login(client, user.handle, PASSWORD)).status_code == 429  # the same per-handle count
 
 
+@pytest.mark.events
 async def test_password_change_revokes_other_tokens_and_closes_their_sockets(
     client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
 ) -> None:
@@ -336,6 +337,7 @@ async def test_password_change_revokes_other_tokens_and_closes_their_sockets(
     assert stored.startswith("$argon2id$")
 
 
+@pytest.mark.events
 async def test_logout_everywhere_revokes_every_token_and_closes_every_socket(
     client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
 ) -> None:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 
 from feed.core import privacy
 from kernel.geo import distance_m
@@ -92,6 +93,7 @@ async def test_http_exact_only_for_author_area_officials_and_staff(
     assert (flood["lat"], flood["lon"]) == IN_L1 and "exact" not in flood
 
 
+@pytest.mark.events
 async def test_live_exact_only_for_the_right_audiences(
     client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
 ) -> None:
@@ -143,6 +145,7 @@ async def test_live_exact_only_for_the_right_audiences(
             await ws.close()
 
 
+@pytest.mark.events
 async def test_hidden_post_never_leaks(
     client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
 ) -> None:

@@ -317,6 +317,7 @@ async def test_agency_league_figures_by_hand(client: httpx.AsyncClient, city: Ci
 
 
 # --- Live -----------------------------------------------------------------------------------------------
+@pytest.mark.events
 async def test_only_agency_officials_and_admins_subscribe_to_an_agency(runtime: Runtime, city: City) -> None:
     world = city.world
     cases = [
@@ -347,6 +348,7 @@ async def test_only_agency_officials_and_admins_subscribe_to_an_agency(runtime: 
         await anonymous.close()
 
 
+@pytest.mark.events
 async def test_agency_subscribers_hear_their_reports_live(
     runtime: Runtime, client: httpx.AsyncClient, city: City, clock: Clock
 ) -> None:
@@ -402,6 +404,7 @@ async def test_agency_subscribers_hear_their_reports_live(
 
 
 # --- Removing an assignment ------------------------------------------------------------------------------
+@pytest.mark.events
 async def test_removing_an_assignment_ends_its_live_subscriptions_and_inbox(
     runtime: Runtime, client: httpx.AsyncClient, city: City
 ) -> None:
@@ -487,6 +490,7 @@ async def test_cli_assigns_and_removes_agency_officials_live_through_redis(
 
 
 # --- An agency owns the report fully: exact place, merging, every live change ---------------------------
+@pytest.mark.events
 async def test_an_owning_agency_locates_merges_and_hears_the_report(
     runtime: Runtime, client: httpx.AsyncClient, city: City
 ) -> None:

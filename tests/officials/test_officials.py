@@ -231,6 +231,7 @@ async def test_inbox_overdue_most_overdue_first(
 
 
 # --- Live ------------------------------------------------------------------------------------------------
+@pytest.mark.events
 async def test_area_subscribers_get_their_areas_events_live(
     runtime: Runtime, client: httpx.AsyncClient, world: World, clock: Clock
 ) -> None:
@@ -286,6 +287,7 @@ async def test_area_subscribers_get_their_areas_events_live(
         await neighbour.close()
 
 
+@pytest.mark.events
 async def test_only_officials_of_the_area_or_above_and_admins_may_subscribe(
     runtime: Runtime, world: World
 ) -> None:

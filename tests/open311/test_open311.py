@@ -289,6 +289,7 @@ async def test_absolute_urls_come_from_the_public_url_never_the_host_header(
 
 
 # --- Round trip ------------------------------------------------------------------------------------------
+@pytest.mark.events
 async def test_round_trip_open311_to_feed_live_resolved_closed(
     client: httpx.AsyncClient, runtime: Runtime, world: World, api_key: str
 ) -> None:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from db import comments as comments_db
 from db import posts as posts_db
@@ -273,6 +274,7 @@ WS_EXPECTED = {
 }
 
 
+@pytest.mark.events
 async def test_websocket_matrix(runtime: Runtime, make_user: MakeUser) -> None:
     c = await cast(runtime, make_user)
     targets = {"near": near(IN_L1), "area": {"area": c.world.area["L1"]}, "moderation": {"moderation": True}}

@@ -5,6 +5,7 @@ follows the original, both posts' subscribers hear post.merged."""
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from feed.officials import escalation
 from kernel.geo import distance_m
@@ -46,6 +47,7 @@ async def test_suggestions(client: httpx.AsyncClient, runtime: Runtime, make_use
     )
 
 
+@pytest.mark.events
 async def test_merge_by_moderator_carries_votes_and_notifies(
     client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
 ) -> None:

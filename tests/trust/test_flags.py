@@ -255,6 +255,7 @@ async def test_comment_flags_hide_the_comment(
 
 
 @pytest.mark.parametrize("role", ["moderator", "admin"])
+@pytest.mark.events
 async def test_moderators_hear_flags_live_and_citizens_may_not_subscribe(
     client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser, role: str
 ) -> None:

@@ -88,6 +88,7 @@ async def test_staff_and_officials_are_not_held(client: httpx.AsyncClient, make_
         assert {(await post(client, who, text="sama")).status_code for _ in range(5)} == {201}
 
 
+@pytest.mark.events
 async def test_held_post_is_queued_live_for_moderators_only_and_release_publishes_it(
     client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
 ) -> None:

@@ -4,6 +4,7 @@ refused everywhere they act, one appeal per suspension, moderators decide appeal
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from realtime.protocol import CLOSE_SESSION_ENDED
 from tests.conftest import PASSWORD, Account, MakeUser
@@ -16,6 +17,7 @@ async def suspend(client: httpx.AsyncClient, by: Account, who: Account, **extra:
     return await client.post(f"/api/admin/users/{who.id}/suspend", json=body, headers=by.headers)
 
 
+@pytest.mark.events
 async def test_suspension_revokes_closes_hides_and_refuses(
     client: httpx.AsyncClient, runtime: Runtime, make_user: MakeUser
 ) -> None:
