@@ -199,6 +199,7 @@ async def test_resolve_with_proof_5_km_away_is_422(client: httpx.AsyncClient, wo
     assert r.status_code == 422 and "photo" in r.json()["error"]["fields"]
     r = await resolve(client, world.lurah, post["id"], gps=away(IN_L1, 250))  # just past the 200 m
     assert r.status_code == 422
+    assert r.json()["error"]["fields"] == {"photo": "taken 250 m from the report; must be within 200 m"}
     assert (await client.get(f"/api/posts/{post['id']}")).json()["status"] == "open"
 
 
@@ -274,7 +275,8 @@ async def test_reporter_and_voters_may_reopen_strangers_may_not(
     clock.advance(days=1)
     r = await reopen(client, stranger, post["id"])
     assert r.status_code == 403
-    assert (await reopen(client, world.citizen, post["id"], reason=None)).status_code == 422
+    r = await reopen(client, world.citizen, post["id"], reason=None)
+    assert r.status_code == 422 and "reason" in r.json()["error"]["fields"]
     r = await reopen(client, world.citizen, post["id"])
     assert r.status_code == 200, r.text
     assert r.json()["post"]["status"] == "reopened" and r.json()["step"]["reason"] == "belum beres"
