@@ -1,9 +1,10 @@
-"""Request parsing and field validation shared by every handler; every failure is an ApiError (4xx)."""
+"""The guards every request body passes before its declared shape decodes it (feed/core/endpoint.py): size,
+content type, nesting depth, NaN/Infinity, huge integers, NUL; and the shared date and id readers. Every
+failure is an ApiError (4xx)."""
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -154,51 +155,6 @@ def no_unknown(data: dict[str, Any], allowed: set[str]) -> None:
         raise invalid({k: "unknown field" for k in unknown}, "Unknown fields: " + ", ".join(unknown))
 
 
-def text_field(
-    data: dict[str, Any], name: str, errors: dict[str, str], *, max_len: int, min_len: int = 1
-) -> str:
-    value = data.get(name)
-    if value is None:
-        errors[name] = "required"
-        return ""
-    if not isinstance(value, str):
-        errors[name] = "must be a string"
-        return ""
-    value = value.strip()
-    if len(value) < min_len:
-        errors[name] = "must not be empty" if min_len == 1 else f"must be at least {min_len} characters"
-    elif len(value) > max_len:
-        errors[name] = f"must be at most {max_len} characters"
-    return value
-
-
-def number_field(
-    data: dict[str, Any], name: str, errors: dict[str, str], *, low: float, high: float, required: bool = True
-) -> float | None:
-    value = data.get(name)
-    if value is None:
-        if required:
-            errors[name] = "required"
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            errors[name] = "must be a number"
-            return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        errors[name] = "must be a number"
-        return None
-    # Compared before float(): an int of 400 digits is out of range, not an OverflowError.
-    if (isinstance(value, float) and not math.isfinite(value)) or not low <= value <= high:
-        errors[name] = f"must be between {low:g} and {high:g}"
-        return None
-    number = float(value)
-    # PostgreSQL float8 maths raises "underflow" on values like 1e-300 (sin, cos, products); nothing warga
-    # measures is smaller than a micrometre, so such a value is zero.
-    return 0.0 if abs(number) < 1e-12 else number
-
-
 def decimal_int(raw: str | bytes | None, max_digits: int = 19) -> int | None:
     """The value of `raw` if it is 1 to `max_digits` ASCII digits, else None. str.isdigit() is not enough:
     it is true of "²" and of 5,000 digits, on which int() raises."""
@@ -235,25 +191,6 @@ def moment(raw: str, naive: tzinfo = UTC) -> datetime:
     if in_utc is None or in_utc < EARLIEST:
         raise BadMoment("must be between 1900-01-01 and 9999-12-31 (UTC)")
     return parsed
-
-
-def int_param(request: Request, name: str, default: int, *, low: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return default
-    value = _signed_int(raw)
-    if value is None:
-        raise invalid({name: "must be an integer"})
-    if not low <= value <= high:
-        raise invalid({name: f"must be between {low} and {high}"})
-    return value
-
-
-def _signed_int(raw: str) -> int | None:
-    text = raw.strip()
-    sign = -1 if text[:1] == "-" else 1
-    value = decimal_int(text.lstrip("+-") if text[:1] in "+-" else text, max_digits=30)
-    return None if value is None else sign * value
 
 
 def path_id(request: Request, name: str = "id") -> int:
