@@ -24,8 +24,7 @@ def routes() -> list[BaseRoute]:
             body=Credentials,
             response=Session,
             status=201,
-            description="Created",
-            errors=(400, 409, 413, 415, 422, 429),
+            errors=(409, 429),
         ),
         endpoint(
             "/api/auth/login",
@@ -35,7 +34,7 @@ def routes() -> list[BaseRoute]:
             tag=TAG,
             body=Credentials,
             response=Session,
-            errors=(400, 401, 403, 413, 415, 422, 429),
+            errors=(401, 403, 429),
         ),
         endpoint(
             "/api/auth/logout",
@@ -45,7 +44,6 @@ def routes() -> list[BaseRoute]:
             tag=TAG,
             auth="required",
             response=Ok,
-            errors=(401,),
         ),
         endpoint(
             "/api/auth/logout-everywhere",
@@ -55,7 +53,6 @@ def routes() -> list[BaseRoute]:
             tag=TAG,
             auth="required",
             response=Revoked,
-            errors=(401,),
         ),
         endpoint(
             "/api/me/password",
@@ -66,7 +63,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             body=PasswordChange,
             response=Revoked,
-            errors=(400, 401, 403, 413, 415, 422, 429),
+            errors=(403, 429),
         ),
         endpoint(
             "/api/me",
@@ -76,6 +73,5 @@ def routes() -> list[BaseRoute]:
             tag=TAG,
             auth="required",
             response=Me,
-            errors=(401,),
         ),
     ]

@@ -43,11 +43,27 @@ class Operation:
     headers: Mapping[str, str] = field(default_factory=dict)
     response: Any = None
     status: int = 200
-    description: str = "OK"
+    description: str = ""  # the success answer's words; "" says OK, or Created for a 201
     media: Mapping[str, Any] = field(default_factory=dict)
     also: Mapping[int, Any] = field(default_factory=dict)  # other success statuses: status -> JSON type
-    errors: tuple[int, ...] = ()
+    errors: tuple[int, ...] = ()  # beyond those implied by the declaration (see `statuses`)
     error_media: Mapping[str, Any] = field(default_factory=dict)  # errors not in the app's shape (Open311)
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        """Every error status the operation can answer: `errors`, and what the declaration implies of
+        the app's own decoding. A body (JSON or a form) can be malformed (400), too large (413), of the
+        wrong type (415) or invalid (422); a query can be invalid (422); a bearer token can be invalid
+        (401). Open311's routes answer in the spec's own error list and name theirs in full."""
+        implied: set[int] = set()
+        if not self.error_media:
+            if self.body is not None or self.forms:
+                implied |= {400, 413, 415, 422}
+            if self.query is not None:
+                implied.add(422)
+            if self.auth != "none":
+                implied.add(401)
+        return tuple(sorted(implied | set(self.errors)))
 
 
 class Endpoint(Route):

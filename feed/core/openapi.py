@@ -110,7 +110,7 @@ def _operation(
     }
     if "response" in slots:
         content = {"application/json": {"schema": schemas[slots["response"]]}, **content}
-    ok: dict[str, Any] = {"description": op.description}
+    ok: dict[str, Any] = {"description": op.description or ("Created" if op.status == 201 else "OK")}
     if content:
         ok["content"] = content
     responses: dict[str, Any] = {str(op.status): ok}
@@ -120,7 +120,7 @@ def _operation(
     error = {"application/json": {"schema": schemas[0]}}
     if op.error_media:
         error = {media: {"schema": schemas[slots["error:" + media]]} for media in op.error_media}
-    for status in op.errors:
+    for status in op.statuses:
         responses[str(status)] = {"description": _ERROR_WORDS[status], "content": error}
     out["responses"] = responses
     return out

@@ -30,7 +30,6 @@ from feed.officials.shapes import (
 )
 
 TAG = "officials"
-BODY_ERRORS = (400, 401, 403, 413, 415, 422)
 CSV = {"text/csv": str}  # with Accept: text/csv
 
 
@@ -45,7 +44,6 @@ def routes() -> list[BaseRoute]:
             tag="areas",
             query=Point,
             response=Items[Area],
-            errors=(422,),
         ),
         endpoint(
             "/api/areas/{id}",
@@ -65,7 +63,7 @@ def routes() -> list[BaseRoute]:
             query=PeriodParams,
             response=Loose,
             media=CSV,
-            errors=(404, 422),
+            errors=(404,),
         ),
         endpoint(
             "/api/league",
@@ -76,7 +74,6 @@ def routes() -> list[BaseRoute]:
             query=LeagueParams,
             response=Loose,
             media=CSV,
-            errors=(422,),
         ),
         endpoint(
             "/api/officials/inbox",
@@ -87,7 +84,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             query=InboxParams,
             response=Loose,
-            errors=(401, 403, 422),
+            errors=(403,),
         ),
         endpoint(
             "/api/admin/officials",
@@ -101,7 +98,7 @@ def routes() -> list[BaseRoute]:
             status=201,
             description="Assigned",
             also={200: Loose},
-            errors=BODY_ERRORS,
+            errors=(403,),
         ),
         endpoint(
             "/api/admin/officials",
@@ -113,7 +110,7 @@ def routes() -> list[BaseRoute]:
             body=Assignment,
             status=204,
             description="Removed",
-            errors=(*BODY_ERRORS, 404),
+            errors=(403, 404),
         ),
         endpoint(
             "/api/admin/unrouted",
@@ -124,7 +121,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             query=PageParams,
             response=Unrouted,
-            errors=(401, 403, 422),
+            errors=(403,),
         ),
         endpoint(
             "/api/agencies",
@@ -134,7 +131,6 @@ def routes() -> list[BaseRoute]:
             tag=TAG,
             query=NoParams,
             response=Items[AgencyWithOfficials],
-            errors=(422,),
         ),
         endpoint(
             "/api/agencies/{code}/stats",
@@ -145,7 +141,7 @@ def routes() -> list[BaseRoute]:
             query=PeriodParams,
             response=Loose,
             media=CSV,
-            errors=(404, 422),
+            errors=(404,),
         ),
         endpoint(
             "/api/admin/agencies",
@@ -159,7 +155,7 @@ def routes() -> list[BaseRoute]:
             status=201,
             description="Added",
             also={200: Agency},
-            errors=BODY_ERRORS,
+            errors=(403,),
         ),
         endpoint(
             "/api/posts/{id}/status",
@@ -172,7 +168,7 @@ def routes() -> list[BaseRoute]:
             body=StatusChange,
             forms={"multipart/form-data": StatusChangeWithPhoto},
             response=Loose,
-            errors=(*BODY_ERRORS, 404, 409),
+            errors=(403, 404, 409),
         ),
         endpoint(
             "/api/posts/{id}/reopen",
@@ -183,7 +179,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             body=Reopen,
             response=Loose,
-            errors=(*BODY_ERRORS, 404, 409),
+            errors=(403, 404, 409),
         ),
         endpoint(
             "/api/posts/{id}/timeline",
@@ -193,6 +189,6 @@ def routes() -> list[BaseRoute]:
             tag=TAG,
             auth="optional",
             response=Timeline,
-            errors=(401, 404),
+            errors=(404,),
         ),
     ]

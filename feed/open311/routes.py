@@ -107,6 +107,5 @@ def routes() -> list[BaseRoute]:
             query=ExportQuery,
             media={"application/geo+json": dict[str, Any], "text/csv": str},
             description="Streamed export",
-            errors=(422,),
         ),
     ]

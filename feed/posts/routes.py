@@ -49,9 +49,8 @@ def routes() -> list[BaseRoute]:
             headers=RETRY,
             response=CreatedPost,
             status=201,
-            description="Created",
             also={202: CreatedPost},  # held for review (docs/trust.md)
-            errors=(400, 401, 403, 409, 413, 415, 422, 429),
+            errors=(403, 409, 429),
         ),
         endpoint(
             "/api/photos/locate",
@@ -62,7 +61,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             forms={"multipart/form-data": OnePhoto},
             response=Located,
-            errors=(400, 401, 413, 415, 422, 429),
+            errors=(429,),
         ),
         endpoint(
             "/api/posts/{id}",
@@ -72,7 +71,7 @@ def routes() -> list[BaseRoute]:
             tag=TAG,
             auth="optional",
             response=PostDetail,
-            errors=(401, 404),
+            errors=(404,),
         ),
         endpoint(
             "/api/posts/{id}",
@@ -83,7 +82,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             status=204,
             description="Deleted",
-            errors=(401, 403, 404),
+            errors=(403, 404),
         ),
         endpoint(
             "/api/feed",
@@ -94,7 +93,6 @@ def routes() -> list[BaseRoute]:
             auth="optional",
             query=FeedParams,
             response=Page[FeedItem],
-            errors=(401, 422),
         ),
         endpoint(
             "/api/posts/{id}/vote",
@@ -104,7 +102,7 @@ def routes() -> list[BaseRoute]:
             tag=TAG,
             auth="required",
             response=Vote,
-            errors=(401, 403, 404, 429),
+            errors=(403, 404, 429),
         ),
         endpoint(
             "/api/posts/{id}/vote",
@@ -114,7 +112,7 @@ def routes() -> list[BaseRoute]:
             tag=TAG,
             auth="required",
             response=Vote,
-            errors=(401, 403, 404, 429),
+            errors=(403, 404, 429),
         ),
         endpoint(
             "/api/posts/{id}/comments",
@@ -125,7 +123,7 @@ def routes() -> list[BaseRoute]:
             auth="optional",
             query=CommentsParams,
             response=Page[Comment],
-            errors=(401, 404, 422),
+            errors=(404,),
         ),
         endpoint(
             "/api/posts/{id}/comments",
@@ -138,8 +136,7 @@ def routes() -> list[BaseRoute]:
             headers=RETRY,
             response=Comment,
             status=201,
-            description="Created",
-            errors=(400, 401, 403, 404, 409, 413, 415, 422, 429),
+            errors=(403, 404, 409, 429),
         ),
         endpoint(
             "/api/comments/{id}",
@@ -150,7 +147,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             status=204,
             description="Deleted",
-            errors=(401, 403, 404),
+            errors=(403, 404),
         ),
         endpoint(
             "/media/{key:path}",

@@ -29,7 +29,6 @@ from feed.trust.shapes import (
 )
 
 TAG = "moderation"
-BODY_ERRORS = (400, 401, 403, 404, 413, 415, 422)
 
 
 def _hiding() -> list[Endpoint]:
@@ -47,7 +46,7 @@ def _hiding() -> list[Endpoint]:
                     body=body,
                     body_required=action == "hide",
                     response=shape,
-                    errors=BODY_ERRORS,
+                    errors=(403, 404),
                 )
             )
     return found
@@ -65,8 +64,7 @@ def _flagging() -> list[Endpoint]:
             body=NewFlag,
             response=Flag,
             status=201,
-            description="Created",
-            errors=(*BODY_ERRORS, 409, 429),
+            errors=(403, 404, 409, 429),
         )
         for kind, handler in (("posts", flags.flag_post), ("comments", flags.flag_comment))
     ]
@@ -84,7 +82,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             query=LogParams,
             response=Page[LogEntry],
-            errors=(401, 403, 422),
+            errors=(403,),
         ),
         *_flagging(),
         endpoint(
@@ -96,7 +94,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             query=QueueParams,
             response=Page[QueueItem],
-            errors=(401, 403, 422),
+            errors=(403,),
         ),
         endpoint(
             "/api/moderation/queue/{kind}/{id}",
@@ -109,7 +107,7 @@ def routes() -> list[BaseRoute]:
             path_params=QueuePath,
             body=Resolution,
             response=Loose,
-            errors=(*BODY_ERRORS, 409),
+            errors=(403, 404, 409),
         ),
         endpoint(
             "/api/admin/users/{id}/suspend",
@@ -121,7 +119,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             body=Suspend,
             response=Loose,
-            errors=BODY_ERRORS,
+            errors=(403, 404),
         ),
         endpoint(
             "/api/appeals",
@@ -132,8 +130,7 @@ def routes() -> list[BaseRoute]:
             body=NewAppeal,
             response=Appeal,
             status=201,
-            description="Created",
-            errors=(400, 401, 409, 413, 415, 422, 429),
+            errors=(401, 409, 429),
         ),
         endpoint(
             "/api/appeals",
@@ -144,7 +141,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             query=AppealsParams,
             response=Page[Appeal],
-            errors=(401, 403, 422),
+            errors=(403,),
         ),
         endpoint(
             "/api/appeals/{id}/decision",
@@ -155,7 +152,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             body=Decision,
             response=Appeal,
-            errors=(*BODY_ERRORS, 409),
+            errors=(403, 404, 409),
         ),
         endpoint(
             "/api/posts/{id}/merge",
@@ -167,7 +164,7 @@ def routes() -> list[BaseRoute]:
             auth="required",
             body=Merge,
             response=Loose,
-            errors=(*BODY_ERRORS, 409),
+            errors=(403, 404, 409),
         ),
         endpoint(
             "/api/posts/{id}/duplicates",
@@ -178,6 +175,6 @@ def routes() -> list[BaseRoute]:
             tag="officials",
             auth="required",
             response=Items[Suggestion],
-            errors=(400, 401, 403, 404),
+            errors=(400, 403, 404),
         ),
     ]
