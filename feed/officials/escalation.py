@@ -17,7 +17,6 @@ from runtime.clock, so tests move time instead of sleeping.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from feed.core.serialize import iso
 from feed.officials.routing import area_chain_ids
 from feed.officials.status import step_json
 from kernel.owners import agency_key
+from kernel.tasks import cancel_and_wait
 
 log = logging.getLogger("warga.escalation")
 BATCH = 500
@@ -150,9 +150,7 @@ class Sweeper:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
 
     async def _run(self) -> None:
