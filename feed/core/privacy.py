@@ -10,6 +10,9 @@ process.
 Who sees the exact position (decided here, documented in docs/trust.md): the author, the officials of the
 post's area or an area above it, the officials of the agency it was forwarded to, and moderators and admins
 (who review personal-data flags).
+
+Who sees a post or comment at all is the kernel's rule (kernel.visibility); `visible_to` asks it for a REST
+caller, and the lookups below answer 404 for what the caller may not see.
 """
 
 from __future__ import annotations
@@ -23,21 +26,62 @@ from typing import Any
 import asyncpg
 
 from db import agencies as agencies_db
+from db import comments as comments_db
 from db import officials as officials_db
+from db import posts as posts_db
 from db import secrets as secrets_db
 from feed.core.auth import User
 from feed.core.context import AppRuntime
+from feed.core.errors import not_found
 from kernel import visibility
 from kernel.geo import EARTH_RADIUS_M
 
 _KEYS: dict[str, bytes] = {}  # dsn -> secret: read once per process
 
 
+def _audience(post: Any, user: User | None) -> str:
+    if user is None:
+        return visibility.PUBLIC
+    return visibility.audience(user.id, user.role, post["author_id"])
+
+
 def visible_to(row: Any, user: User | None) -> bool:
     """Whether a post (a row with author_id, deleted_at, hidden_at, held_at) exists for `user`: the one
     rule (kernel.visibility) that events and the websocket follow too."""
-    who = visibility.audience(user.id, user.role, row["author_id"]) if user is not None else visibility.PUBLIC
-    return visibility.post_visible(row, who)
+    return visibility.post_visible(row, _audience(row, user))
+
+
+async def visible_post(conn: asyncpg.Connection, post_id: int, user: User | None) -> asyncpg.Record:
+    """The post (db.posts.get: author, photos) if `user` may see it; else 404, as if it did not exist."""
+    row = await posts_db.get(conn, post_id)
+    if row is None or not visible_to(row, user):
+        raise not_found("post")
+    return row
+
+
+async def lock_visible_post(conn: asyncpg.Connection, post_id: int, user: User) -> asyncpg.Record:
+    """Lock the post (db.posts.lock: its state columns) if `user` may see it; else 404. For staff that is
+    every post not deleted."""
+    state = await posts_db.lock(conn, post_id)
+    if state is None or not visible_to(state, user):
+        raise not_found("post")
+    return state
+
+
+async def lock_visible_comment(
+    conn: asyncpg.Connection, comment_id: int, user: User
+) -> tuple[asyncpg.Record, asyncpg.Record]:
+    """Lock a comment `user` may see and its post, returning (post, comment); else 404 "comment". For staff
+    that is every comment not deleted on a post not deleted; for others, hidden ones are gone too."""
+    # Post first, then comment: every comment write takes them in this order, so none deadlock.
+    post_id = await comments_db.post_of(conn, comment_id)
+    post = await posts_db.lock(conn, post_id) if post_id is not None else None
+    comment = await comments_db.lock(conn, comment_id)
+    if post is None or comment is None:
+        raise not_found("comment")
+    if not visibility.comment_visible(comment, post, _audience(post, user)):
+        raise not_found("comment")
+    return post, comment
 
 
 async def fuzz_key(runtime: AppRuntime, conn: asyncpg.Connection) -> bytes:

@@ -30,7 +30,7 @@ from feed.core.endpoint import convert, json_body
 from feed.core.errors import ApiError, invalid, not_found
 from feed.core.outbox import emit, owner_keys
 from feed.core.parse import path_id, read_json
-from feed.core.privacy import visible_to
+from feed.core.privacy import visible_post, visible_to
 from feed.core.serialize import iso, photo_json, post_json
 from feed.core.uploads import process_photo, read_multipart
 from feed.officials.routing import may_act, resolve_agency, resolve_area, start_clock
@@ -311,9 +311,7 @@ async def timeline(request: Request) -> JSONResponse:
     post_id = path_id(request)
     user = await current_user(request)
     async with runtime.pool.acquire() as conn:
-        row = await posts_db.get(conn, post_id)
-        if row is None or not visible_to(row, user):
-            raise not_found("post")
+        row = await visible_post(conn, post_id, user)
         steps = await status_db.steps(conn, post_id)
         clocks = await status_db.assignments(conn, post_id)
     first_area = clocks[0]["area_id"] if clocks else None

@@ -17,7 +17,7 @@ from feed.core.endpoint import json_body, query_of, respond
 from feed.core.errors import ApiError, not_found
 from feed.core.outbox import emit
 from feed.core.parse import path_id
-from feed.core.privacy import visible_to
+from feed.core.privacy import lock_visible_comment, visible_to
 from feed.core.serialize import comment_json, decode_cursor, encode_cursor
 from feed.posts.reports import lock_open_post
 from feed.posts.shapes import CommentsParams, NewComment
@@ -77,14 +77,7 @@ async def delete_comment(request: Request) -> Response:
     comment_id = path_id(request)
     user = await require_user(request)
     async with runtime.pool.acquire() as conn, conn.transaction():
-        post_id = await comments_db.post_of(conn, comment_id)
-        # Locks are always taken post first, then comment (as moderation does): no deadlock between them.
-        post = await posts_db.lock(conn, post_id) if post_id is not None else None
-        comment = await comments_db.lock(conn, comment_id)
-        if post is None or comment is None or not visible_to(post, user) or comment["deleted_at"] is not None:
-            raise not_found("comment")
-        if comment["hidden_at"] is not None and not user.is_staff:
-            raise not_found("comment")
+        post, comment = await lock_visible_comment(conn, comment_id, user)
         if comment["author_id"] != user.id:
             raise ApiError(403, "forbidden", "Only the author may delete a comment.")
         await comments_db.mark_deleted(conn, comment_id)

@@ -25,7 +25,7 @@ from feed.core.endpoint import convert, respond
 from feed.core.errors import ApiError, invalid, not_found
 from feed.core.outbox import emit
 from feed.core.parse import json_value, no_unknown, path_id, read_json
-from feed.core.privacy import visible_to
+from feed.core.privacy import lock_visible_post, visible_post
 from feed.core.serialize import post_json
 from feed.core.uploads import process_photo, read_multipart
 from feed.officials.routing import route_new_post
@@ -319,9 +319,7 @@ async def get_post(request: Request) -> Response:
     post_id = path_id(request)
     user = await current_user(request)
     async with runtime.pool.acquire() as conn:
-        row = await posts_db.get(conn, post_id)
-        if row is None or not visible_to(row, user):
-            raise not_found("post")
+        row = await visible_post(conn, post_id, user)
         voted = user is not None and await votes_db.exists(conn, post_id, user.id)
         exact = await privacy.exact_for(conn, user, row)
     body = {**post_json(row, runtime.storage), "voted_by_me": voted}
@@ -335,9 +333,7 @@ async def delete_post(request: Request) -> Response:
     post_id = path_id(request)
     user = await require_user(request)
     async with runtime.pool.acquire() as conn, conn.transaction():
-        state = await posts_db.lock(conn, post_id)
-        if state is None or not visible_to(state, user):
-            raise not_found("post")
+        state = await lock_visible_post(conn, post_id, user)
         if state["author_id"] != user.id:
             raise ApiError(403, "forbidden", "Only the author may delete a post.")
         await posts_db.mark_deleted(conn, post_id)

@@ -29,10 +29,10 @@ from db import posts as posts_db
 from feed.core.auth import User, require_user
 from feed.core.context import AppRuntime, runtime_of
 from feed.core.endpoint import json_body
-from feed.core.errors import ApiError, not_found
+from feed.core.errors import ApiError
 from feed.core.outbox import emit
 from feed.core.parse import path_id
-from feed.core.privacy import visible_to
+from feed.core.privacy import lock_visible_comment, lock_visible_post
 from feed.trust.shapes import NewFlag
 
 YOUNG = timedelta(days=7)
@@ -113,9 +113,7 @@ async def flag_post(request: Request) -> JSONResponse:
     reason, note = await _read(request)
     await runtime.limits.check(request, "flag", user.id)
     async with runtime.pool.acquire() as conn, conn.transaction():
-        state = await posts_db.lock(conn, post_id)
-        if state is None or not visible_to(state, user):
-            raise not_found("post")
+        state = await lock_visible_post(conn, post_id, user)
         body, extra, hide = await _record(
             conn, runtime, user, "post", post_id, post_id, reason, note, state["hidden_at"] is not None
         )
@@ -137,13 +135,7 @@ async def flag_comment(request: Request) -> JSONResponse:
     reason, note = await _read(request)
     await runtime.limits.check(request, "flag", user.id)
     async with runtime.pool.acquire() as conn, conn.transaction():
-        post_id = await comments_db.post_of(conn, comment_id)
-        post = await posts_db.lock(conn, post_id) if post_id is not None else None
-        comment = await comments_db.lock(conn, comment_id)
-        if post is None or comment is None or not visible_to(post, user) or comment["deleted_at"] is not None:
-            raise not_found("comment")
-        if comment["hidden_at"] is not None and not user.is_staff:
-            raise not_found("comment")
+        post, comment = await lock_visible_comment(conn, comment_id, user)
         body, extra, hide = await _record(
             conn,
             runtime,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import asyncpg
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -14,9 +11,9 @@ from db import posts as posts_db
 from feed.core.auth import STAFF_ROLES, User, require_role
 from feed.core.context import runtime_of
 from feed.core.endpoint import convert, query_of, respond
-from feed.core.errors import not_found
 from feed.core.outbox import emit
 from feed.core.parse import path_id, read_json
+from feed.core.privacy import lock_visible_comment, lock_visible_post
 from feed.core.serialize import comment_json, decode_cursor, encode_cursor, log_json, post_json
 from feed.trust.shapes import HideReason, LogParams, UnhideReason
 
@@ -47,9 +44,7 @@ async def _set_post_hidden(request: Request, hide: bool) -> JSONResponse:
     user = await _staff(request)
     reason = await _reason(request, required=hide)
     async with runtime.pool.acquire() as conn, conn.transaction():
-        state = await posts_db.lock(conn, post_id)
-        if state is None or state["deleted_at"] is not None:
-            raise not_found("post")
+        state = await lock_visible_post(conn, post_id, user)  # staff: any post not deleted
         if (state["hidden_at"] is not None) == hide:  # already so: nothing to log or announce
             row = await posts_db.get(conn, post_id)
             assert row is not None
@@ -72,23 +67,14 @@ async def unhide_post(request: Request) -> JSONResponse:
     return await _set_post_hidden(request, False)
 
 
-async def _lock_comment(conn: asyncpg.Connection, comment_id: int) -> tuple[Any, Any]:
-    # Post first, then comment: the same order as every other comment write, so no deadlocks.
-    post_id = await comments_db.post_of(conn, comment_id)
-    post = await posts_db.lock(conn, post_id) if post_id is not None else None
-    comment = await comments_db.lock(conn, comment_id)
-    if post is None or comment is None or post["deleted_at"] is not None or comment["deleted_at"] is not None:
-        raise not_found("comment")
-    return post, comment
-
-
 async def _set_comment_hidden(request: Request, hide: bool) -> JSONResponse:
     runtime = runtime_of(request)
     comment_id = path_id(request)
     user = await _staff(request)
     reason = await _reason(request, required=hide)
     async with runtime.pool.acquire() as conn, conn.transaction():
-        post, comment = await _lock_comment(conn, comment_id)
+        # Staff: any comment not deleted, hidden or not, on a post not deleted.
+        post, comment = await lock_visible_comment(conn, comment_id, user)
         if (comment["hidden_at"] is not None) != hide:
             if hide:
                 await comments_db.set_hidden(conn, comment_id, reason or "")
