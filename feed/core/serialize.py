@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,6 +85,15 @@ def log_json(row: Mapping[str, Any]) -> dict[str, Any]:
 # Cursors are opaque to clients (so the encoding may change) but are simply "the last id seen": ids only
 # grow, so "id < cursor" neither repeats nor skips while new rows arrive above it.
 _CURSOR_PREFIX = "c1:"
+NO_UPPER_BOUND = 2**63 - 1  # "id < this" with no cursor: above every bigint id
+
+
+def id_page(rows: Sequence[Mapping[str, Any]], limit: int, item: Callable[[Any], Any]) -> dict[str, Any]:
+    """A page answer ({"items", "next"}) from rows read newest id first with limit + 1: the extra row, if it
+    came, says a next page exists, which starts below the last item shown."""
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
+    return {"items": [item(r) for r in page], "next": next_cursor}
 
 
 def encode_cursor(last_id: int) -> str:

@@ -18,12 +18,10 @@ from feed.core.errors import ApiError, not_found
 from feed.core.outbox import emit
 from feed.core.parse import path_id
 from feed.core.privacy import lock_visible_comment, visible_to
-from feed.core.serialize import comment_json, decode_cursor, encode_cursor
+from feed.core.serialize import NO_UPPER_BOUND, comment_json, decode_cursor, id_page
 from feed.posts.reports import lock_open_post
 from feed.posts.shapes import CommentsParams, NewComment
 from feed.trust import idempotency
-
-_NO_UPPER_BOUND = 2**63 - 1
 
 
 async def create_comment(request: Request) -> Response:
@@ -66,10 +64,8 @@ async def list_comments(request: Request) -> Response:
         post = await posts_db.state(conn, post_id)
         if post is None or not visible_to(post, user):
             raise not_found("post")
-        rows = await comments_db.page(conn, post_id, before or _NO_UPPER_BOUND, limit + 1, staff=staff)
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
-    return respond({"items": [comment_json(r) for r in page], "next": next_cursor})
+        rows = await comments_db.page(conn, post_id, before or NO_UPPER_BOUND, limit + 1, staff=staff)
+    return respond(id_page(rows, limit, comment_json))
 
 
 async def delete_comment(request: Request) -> Response:

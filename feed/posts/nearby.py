@@ -12,6 +12,7 @@ import functools
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from starlette.requests import Request
@@ -22,11 +23,9 @@ from db import votes as votes_db
 from feed.core.auth import current_user
 from feed.core.context import runtime_of
 from feed.core.endpoint import query_of, respond
-from feed.core.serialize import decode_cursor, encode_cursor, post_json
+from feed.core.serialize import NO_UPPER_BOUND, decode_cursor, id_page, post_json
 from feed.posts.shapes import FEED_LIMIT, FeedParams
 from kernel import geo
-
-_NO_UPPER_BOUND = 2**63 - 1
 
 # Adaptive id window: look at the newest WINDOW posts first, then GROWTH times wider until the page is full.
 ADAPTIVE = True
@@ -113,7 +112,7 @@ async def find(
     adaptive = ADAPTIVE if adaptive is None else adaptive
     disk = disk or disk_of(q)
     want = q.limit + 1
-    below = q.before or _NO_UPPER_BOUND
+    below = q.before or NO_UPPER_BOUND
 
     async def between(above: int, under: int, limit: int) -> list[asyncpg.Record]:
         return await posts_db.nearby(
@@ -154,17 +153,16 @@ async def feed(request: Request) -> Response:
     staff = user is not None and user.is_staff
     async with runtime.pool.acquire() as conn:
         rows = await find(conn, q, staff=staff, pool_key=id(runtime.pool))
-        page = rows[: q.limit]
+        shown = [r["id"] for r in rows[: q.limit]]
         voted: set[int] = set()
-        if user is not None and page:
-            voted = await votes_db.voted_among(conn, user.id, [r["id"] for r in page])
-    items = [
-        {
+        if user is not None and shown:
+            voted = await votes_db.voted_among(conn, user.id, shown)
+
+    def item(r: asyncpg.Record) -> dict[str, Any]:
+        return {
             **post_json(r, runtime.storage),
             "distance_m": round(r["distance_m"], 1),
             "voted_by_me": r["id"] in voted,
         }
-        for r in page
-    ]
-    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > q.limit else None
-    return respond({"items": items, "next": next_cursor})  # a Page[FeedItem] (feed/posts/shapes.py)
+
+    return respond(id_page(rows, q.limit, item))  # a Page[FeedItem] (feed/posts/shapes.py)

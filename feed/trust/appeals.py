@@ -21,11 +21,9 @@ from feed.core.context import runtime_of
 from feed.core.endpoint import json_body, query_of, respond
 from feed.core.errors import ApiError, not_found
 from feed.core.parse import path_id
-from feed.core.serialize import decode_cursor, encode_cursor, iso
+from feed.core.serialize import NO_UPPER_BOUND, decode_cursor, id_page, iso
 from feed.trust.queue import staff
 from feed.trust.shapes import AppealsParams, Decision, NewAppeal
-
-_NO_UPPER_BOUND = 2**63 - 1
 
 
 def appeal_json(row: Any) -> dict[str, Any]:
@@ -69,10 +67,8 @@ async def list_appeals(request: Request) -> Response:
     query = query_of(request, AppealsParams)
     limit, before, pending = query.limit, decode_cursor(query.before), query.pending
     async with runtime.pool.acquire() as conn:
-        rows = await suspensions_db.appeals_page(conn, pending, before or _NO_UPPER_BOUND, limit + 1)
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
-    return respond({"items": [appeal_json(r) for r in page], "next": next_cursor})
+        rows = await suspensions_db.appeals_page(conn, pending, before or NO_UPPER_BOUND, limit + 1)
+    return respond(id_page(rows, limit, appeal_json))
 
 
 async def decide(request: Request) -> JSONResponse:

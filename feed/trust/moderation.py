@@ -14,10 +14,8 @@ from feed.core.endpoint import convert, query_of, respond
 from feed.core.outbox import emit
 from feed.core.parse import path_id, read_json
 from feed.core.privacy import lock_visible_comment, lock_visible_post
-from feed.core.serialize import comment_json, decode_cursor, encode_cursor, log_json, post_json
+from feed.core.serialize import NO_UPPER_BOUND, comment_json, decode_cursor, id_page, log_json, post_json
 from feed.trust.shapes import HideReason, LogParams, UnhideReason
-
-_NO_UPPER_BOUND = 2**63 - 1
 
 
 async def _staff(request: Request) -> User:
@@ -109,7 +107,5 @@ async def log(request: Request) -> Response:
     query = query_of(request, LogParams)
     limit, before = query.limit, decode_cursor(query.before)
     async with runtime.pool.acquire() as conn:
-        rows = await moderation_db.page(conn, before or _NO_UPPER_BOUND, limit + 1)
-    page = rows[:limit]
-    next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
-    return respond({"items": [log_json(r) for r in page], "next": next_cursor})
+        rows = await moderation_db.page(conn, before or NO_UPPER_BOUND, limit + 1)
+    return respond(id_page(rows, limit, log_json))
