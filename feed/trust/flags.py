@@ -49,9 +49,12 @@ def weight(account_age: timedelta, upheld: int, rejected: int, proven: bool = Tr
     return max(MIN_WEIGHT, min(MAX_WEIGHT, base * (1 + upheld) / (1 + rejected)))
 
 
-async def _read(request: Request) -> tuple[str, str | None]:
+async def _flagger(request: Request) -> tuple[User, str, str | None]:
+    """Who flags, why and with what note, metered: one rate limit for flags on posts and on comments."""
+    user = await require_user(request)
     flag = await json_body(request, NewFlag)
-    return flag.reason, flag.note
+    await runtime_of(request).limits.check(request, "flag", user.id)
+    return user, flag.reason, flag.note
 
 
 async def _weigh(conn: asyncpg.Connection, user: User) -> float:
@@ -109,9 +112,7 @@ async def _record(
 async def flag_post(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
     post_id = path_id(request)
-    user = await require_user(request)
-    reason, note = await _read(request)
-    await runtime.limits.check(request, "flag", user.id)
+    user, reason, note = await _flagger(request)
     async with runtime.pool.acquire() as conn, conn.transaction():
         state = await lock_visible_post(conn, post_id, user)
         body, extra, hide = await _record(
@@ -131,9 +132,7 @@ async def flag_post(request: Request) -> JSONResponse:
 async def flag_comment(request: Request) -> JSONResponse:
     runtime = runtime_of(request)
     comment_id = path_id(request)
-    user = await require_user(request)
-    reason, note = await _read(request)
-    await runtime.limits.check(request, "flag", user.id)
+    user, reason, note = await _flagger(request)
     async with runtime.pool.acquire() as conn, conn.transaction():
         post, comment = await lock_visible_comment(conn, comment_id, user)
         body, extra, hide = await _record(
