@@ -105,9 +105,28 @@ _INDEX = re.compile(r"\[\d+\]")
 _NAMED = re.compile(r"^Object (?P<how>missing required|contains unknown) field `(?P<name>[^`]*)`$")
 _GOT = re.compile(r"^Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`$")
 _LENGTH = re.compile(r"^Expected `str` of length (?P<op>[<>]=) (?P<n>\d+)$")
-_BOUND = re.compile(r"^Expected `(?:int|float)` [<>]=? ")
+_BOUND = re.compile(r"^Expected `(?:int|float)` (?P<op>[<>]=?) (?P<n>-?[0-9.e+]+)$")
+_PATTERN = re.compile(r"^Expected `str` matching regex ")
 _WANT = {"str": "must be a string", "int": "must be an integer", "float": "must be a number"}
 _WANT |= {"bool": "must be true or false", "object": "must be an object", "array": "must be an array"}
+_KIND = {"str": "a string", "int": "an integer", "float": "a number", "bool": "true or false"}
+_KIND |= {"object": "an object", "array": "an array"}
+_BOUND_WORDS = {">=": "at least", "<=": "at most", ">": "more than", "<": "less than"}
+
+
+def _wanted(want: str) -> str:
+    """msgspec's expected type in the words the API uses: `float | null` is "must be a number" (null is
+    the same as leaving the field out), `int | str | null` "must be an integer or a string"."""
+    kinds = [k for k in want.split(" | ") if k != "null"]
+    if len(kinds) == 1 and kinds[0] in _WANT:
+        return _WANT[kinds[0]]
+    if all(k in _KIND for k in kinds):
+        return "must be " + " or ".join(_KIND[k] for k in kinds)
+    return f"must be {want}"
+
+
+def _one_bound(op: str, n: float) -> str:
+    return f"must be {_BOUND_WORDS[op]} {n:g}"
 
 
 def _invalid(message: str, kind: type) -> ApiError:
@@ -125,7 +144,7 @@ def _invalid(message: str, kind: type) -> ApiError:
     name = path or "body"
     got, length = _GOT.match(what), _LENGTH.match(what)
     if got:
-        problem = "required" if got["got"] == "null" else _WANT.get(got["want"], f"must be {got['want']}")
+        problem = "required" if got["got"] == "null" else _wanted(got["want"])
     elif length:
         n = int(length["n"])
         problem = (
@@ -135,8 +154,10 @@ def _invalid(message: str, kind: type) -> ApiError:
             if n == 1
             else f"must be at least {n} characters"
         )
-    elif _BOUND.match(what):
-        problem = _range(kind, name) or what[0].lower() + what[1:]
+    elif bound := _BOUND.match(what):
+        problem = _range(kind, name) or _one_bound(bound["op"], float(bound["n"]))
+    elif _PATTERN.match(what):
+        problem = "has the wrong format"
     else:
         problem = what[0].lower() + what[1:] if what else "invalid"
     return invalid({name: problem})
@@ -152,6 +173,7 @@ def _range(kind: type, name: str) -> str | None:
     for f in getattr(info, "fields", ()):
         if f.encode_name == name:
             ty = f.type
+            ty = getattr(ty, "type", ty) if isinstance(ty, msgspec.inspect.Metadata) else ty  # Annotated
             ty = next((t for t in getattr(ty, "types", ()) if hasattr(t, "ge")), ty)
             low = next((v for v in (getattr(ty, "ge", None), getattr(ty, "gt", None)) if v is not None), None)
             high = next(

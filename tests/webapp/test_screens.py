@@ -152,6 +152,9 @@ async def test_comments_arrive_live_in_an_open_report(
         await expect(tab.page.locator("#detail-comments")).to_contain_text("No comments yet")
     # The status timeline starts with the report itself.
     await expect(a.page.locator("#detail-timeline")).to_contain_text("Reported")
+    # A report with no answers, no merge and no duplicates shows nothing for them (not "null").
+    head = await a.page.locator("#detail-body").inner_text()
+    assert "null" not in head and "Sampah menumpuk" in head, head
 
     await b.page.fill("#comment-text", "Sudah dilaporkan ke kelurahan")
     await b.page.click("#comment-form button[type=submit]")

@@ -3,7 +3,7 @@
 import { api, newIdempotencyKey } from "./api.js";
 import { areaNames } from "./areas.js";
 import { photoView, voteButton } from "./cards.js";
-import { $, clear, h, toast } from "./dom.js";
+import { $, clear, fill, h, toast } from "./dom.js";
 import { categoryName, formatDate, statusName, t, timeAgo } from "./i18n.js";
 import { emit, isFullPost, isOfficial, isRemoved, isStaff, livePatch, NEXT_STATUS, on, state } from "./state.js";
 import { duplicatesBox, suspendButton } from "./trust.js";
@@ -138,8 +138,10 @@ function renderHead() {
   if (!p) return;
   const cat = state.categoryByCode.get(p.category);
   $("#detail-title").textContent = categoryName(cat) || p.category;
-  const body = clear($("#detail-body"));
-  body.append(
+  // fill(), not Element.append(): the optional parts below are null when absent, and append() would print
+  // "null" for each of them.
+  fill(
+    $("#detail-body"),
     h(
       "p",
       { class: "post-meta" },
