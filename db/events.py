@@ -126,12 +126,14 @@ async def set_counter(conn: asyncpg.Connection, name: str, value: int) -> None:
 
 
 async def prune(conn: asyncpg.Connection, older_than_hours: int) -> int:
-    """Delete events past retention that the relay has published; returns the new retention floor."""
+    """Delete events past retention that the relay has published and the notify worker has read (once a
+    worker has ever run: its counter exists from its first start); returns the new retention floor."""
     async with conn.transaction():
         floor: int | None = await conn.fetchval(
             """SELECT max(id) FROM events
                WHERE created_at < now() - make_interval(hours => $1)
-                 AND id <= (SELECT value FROM relay_state WHERE name = 'published')""",
+                 AND id <= (SELECT value FROM relay_state WHERE name = 'published')
+                 AND id <= coalesce((SELECT value FROM relay_state WHERE name = 'notified'), id)""",
             older_than_hours,
         )
         if floor is None:

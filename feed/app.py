@@ -25,6 +25,7 @@ from feed.core.errors import (
 from feed.core.middleware import BodyLimit
 from feed.core.observability import Observability, metrics_endpoint
 from feed.core.shapes import Ok
+from feed.notify import routes as notify
 from feed.officials import routes as officials
 from feed.open311 import routes as open311
 from feed.posts import routes as posts
@@ -57,6 +58,7 @@ def routes() -> list[BaseRoute]:
         *posts.routes(),
         *officials.routes(),
         *trust.routes(),  # docs/trust.md
+        *notify.routes(),  # Web Push subscriptions and follows (docs/notifications.md)
         *open311.routes(),  # Open311 GeoReport v2 and open data (docs/open311.md)
         endpoint(
             "/openapi.json",

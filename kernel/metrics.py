@@ -50,6 +50,12 @@ relay_published = Counter("warga_relay_published_total", "Events published by th
 broker_reconnects = Counter(
     "warga_broker_reconnects_total", "Reconnections of the broker to Redis.", registry=REGISTRY
 )
+push_outcomes = Counter(
+    "warga_push_outcomes_total",
+    "Web Push requests by outcome (sent, retry, gone, failed, refused) and deliveries dropped unsent.",
+    ["outcome"],
+    registry=REGISTRY,
+)
 photo_queue = Gauge("warga_photo_queue", "Photos waiting for or in the processing pool.", registry=REGISTRY)
 photo_seconds = Histogram(
     "warga_photo_processing_seconds",

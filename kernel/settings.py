@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class Secret(str):
@@ -128,6 +129,19 @@ class Settings:
     metrics_port: int = 0
     # The API's GET /metrics answers only `Authorization: Bearer <this>`; unset = 404 (docs/operations.md).
     metrics_token: Secret | None = None
+    # Web Push (docs/notifications.md). The VAPID private key (base64url raw or PEM; empty = made on the first
+    # start and kept in the database), the contact the push services see (mailto: or https:; empty =
+    # mailto:admin@ the public host), how long a push service keeps an undelivered message, each request's
+    # timeout, attempts before a delivery is given up, and how often the worker looks for new events.
+    vapid_private_key: Secret | None = None
+    vapid_subject: str = ""
+    push_ttl_s: int = 24 * 3600
+    push_timeout_s: float = 10.0
+    push_max_attempts: int = 8
+    notify_every_s: float = 0.5
+    # Lets push endpoints be loopback/private addresses and http:// (kernel/egress.py): tests and local
+    # trials only, never in production (it opens server-side request forgery to the internal network).
+    push_allow_private: bool = False
     # Map tiles for the web app; {z}/{x}/{y} URL template. Empty = OpenStreetMap's public tiles.
     tile_url: str = ""
 
@@ -155,6 +169,14 @@ class Settings:
         if ":" in host and not host.startswith("["):  # an IPv6 literal
             host = f"[{host}]"
         return f"http://{host}:{self.port}/"
+
+    @property
+    def push_subject(self) -> str:
+        """WARGA_VAPID_SUBJECT, else a mailto: at the public host (push services contact it about abuse)."""
+        if self.vapid_subject:
+            return self.vapid_subject
+        host = urlsplit(self.public_base).hostname or "localhost"
+        return f"mailto:admin@{host}"
 
     @property
     def listens_everywhere(self) -> bool:

@@ -80,7 +80,11 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     for name, parts, help_ in (
-        ("serve", Parts(), "Run everything in one process: HTTP API, websocket gateway and relay."),
+        (
+            "serve",
+            Parts(notify=True),
+            "Run everything in one process: HTTP API, websocket gateway, relay and notify worker.",
+        ),
         ("web", Parts(web=True, gateway=False, relay=False), "Run the HTTP API only."),
     ):
         p = command(name, _serve_command(parts), help_)
@@ -95,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None)
     p.add_argument("--ws-port", type=int, default=None)
     command("relay", _relay_command, "Run the outbox relay only.")
+    command("notify", _notify_command, "Run the Web Push notify worker only (docs/notifications.md).")
     command("migrate", _migrate_command, "Apply database migrations and exit.")
 
     user = sub.add_parser("user", help="Manage accounts.").add_subparsers(title="user commands")
@@ -213,6 +218,10 @@ async def _realtime_command(settings: Settings, args: argparse.Namespace) -> Non
 
 async def _relay_command(settings: Settings, args: argparse.Namespace) -> None:
     await _run_until_stopped(Parts(web=False, gateway=False, relay=True), settings)
+
+
+async def _notify_command(settings: Settings, args: argparse.Namespace) -> None:
+    await _run_until_stopped(Parts(web=False, gateway=False, relay=False, notify=True), settings)
 
 
 async def _migrate_command(settings: Settings, args: argparse.Namespace) -> None:

@@ -1,5 +1,5 @@
 """The Runtime: everything a warga process holds open (database, broker, photo pool, realtime), started
-and stopped in one place. `warga serve` runs every part; `warga web|realtime|relay` run one each."""
+and stopped in one place. `warga serve` runs every part; `warga web|realtime|relay|notify` run one each."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from feed.officials.escalation import Sweeper
 from kernel.settings import Settings
 from media.processor import PhotoProcessor
 from media.storage import Storage, make_storage
+from notify.worker import Notifier
 from realtime.service import Realtime
 
 log = logging.getLogger("warga")
@@ -45,6 +46,7 @@ class Parts:
     web: bool = True
     gateway: bool = True
     relay: bool = True
+    notify: bool = False  # the Web Push worker: `warga serve` and `warga notify` turn it on
 
 
 def utcnow() -> datetime:
@@ -65,6 +67,7 @@ class Runtime:
         self._realtime: Realtime | None = None
         self._limits: Limits | None = None
         self.sweeper: Sweeper | None = None  # escalation sweep (relay processes); tests pause it
+        self.notifier: Notifier | None = None  # the Web Push worker (docs/notifications.md)
 
     # Typed accessors: using a part before start() is a programming error, said plainly.
     @property
@@ -113,8 +116,15 @@ class Runtime:
         if self.parts.relay:  # the escalation sweep runs beside the relay (docs/officials.md)
             self.sweeper = Sweeper(self)
             self.sweeper.start()
+        if self.parts.notify:
+            self.notifier = Notifier(self.pool, s)
+            await self.notifier.open()
+            self.notifier.start()
 
     async def stop(self) -> None:
+        if self.notifier is not None:
+            await self.notifier.stop()
+            await self.notifier.close()
         if self.sweeper is not None:
             await self.sweeper.stop()
         if self._realtime is not None:

@@ -9,10 +9,14 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from feed.core.context import runtime_of
+from db import push as push_db
+from feed.core.context import AppRuntime, runtime_of
 from feed.core.endpoint import respond
 from feed.core.shapes import Category
+from kernel import vapid
 from kernel.categories import as_json
+
+_VAPID_PUBLIC: dict[str, str] = {}  # per database: the key is made once and never changes
 
 
 class Ready(msgspec.Struct, omit_defaults=True):
@@ -32,6 +36,10 @@ class PhotoLimits(msgspec.Struct):
     max_bytes: int
 
 
+class PushConfig(msgspec.Struct):
+    vapid_public_key: str  # the browser's applicationServerKey: base64url, uncompressed P-256 point
+
+
 class Config(msgspec.Struct):
     ws_url: str
     media_base_url: str | None
@@ -39,6 +47,7 @@ class Config(msgspec.Struct):
     categories: list[Category]
     feed: FeedLimits
     photos: PhotoLimits
+    push: PushConfig
 
 
 def public_base(settings: Any) -> str:
@@ -83,5 +92,17 @@ async def config(request: Request) -> Response:
             "categories": as_json(settings.sensitive_categories),
             "feed": {"default_radius_m": 2000, "max_radius_m": 10000, "max_limit": 100},
             "photos": {"max_count": 4, "max_bytes": settings.max_photo_bytes},
+            "push": {"vapid_public_key": await vapid_public_key(runtime)},
         }
     )
+
+
+async def vapid_public_key(runtime: AppRuntime) -> str:
+    """The public half of the VAPID key the notify worker signs with (db.push.vapid_key)."""
+    key = _VAPID_PUBLIC.get(runtime.dsn)
+    if key is None:
+        configured = runtime.settings.vapid_private_key
+        async with runtime.pool.acquire() as conn:
+            raw = await push_db.vapid_key(conn, configured.reveal() if configured else None)
+        key = _VAPID_PUBLIC[runtime.dsn] = vapid.public_key(raw)
+    return key

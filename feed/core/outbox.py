@@ -94,10 +94,12 @@ async def emit(
     *,
     comment_id: int | None = None,
     areas: Collection[int] | None = None,
+    actor_id: int | None = None,
 ) -> dict[str, Any]:
     """Append the outbox event `name` about a post (and a comment), as of this transaction; returns the
-    post's JSON as staff see it. `areas` overrides whom an area-routed event reaches (default: the post's
-    area chain and owning agency). Must be the last statement before commit (see db.events)."""
+        post's JSON as staff see it. `areas` overrides whom an area-routed event reaches (default: the post's
+        area chain and owning agency). `actor_id` names who acted where neither the step nor the comment says
+    (notify/ tells everyone concerned but them). Must be the last statement before commit (see db.events)."""
     kind = REGISTRY[name]  # an undeclared event type cannot be written
     # The post and the comment are built here, per audience; passed in, they would reach everyone.
     assert extra is None or not {"post", "comment"} & extra.keys(), "pass comment_id, not the JSON"
@@ -131,6 +133,7 @@ async def emit(
         "category": row["category"],
         "comment_id": comment_id,
         "withdraws": kind.withdraws is not None,
+        "actor_id": actor_id,
     }
     # Published on the map cells and the areas only if the public or the officials may see something of
     # it; otherwise (a staff-only type, anything about a held post) on the moderation channel alone: a held

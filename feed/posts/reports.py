@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from db import follows as follows_db
 from db import moderation as moderation_db
 from db import photos as photos_db
 from db import post_details as post_details_db
@@ -271,6 +272,7 @@ async def _insert_post(
         await post_details_db.set_details(
             conn, post_id, new.attributes, new.address, new.position_approximate
         )
+    await follows_db.add(conn, user.id, post_id)  # a reporter hears of their report's progress (notify/)
     # Routing by the EXACT position (not the public one): the area's officials own it from now.
     await route_new_post(conn, runtime.settings, post_id, new.lat, new.lon, new.category, runtime.clock())
     for position, (processed, variants) in enumerate(photos):

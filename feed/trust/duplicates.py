@@ -121,8 +121,8 @@ async def merge(request: Request) -> JSONResponse:
         await moderation_db.record(conn, user.id, "merge", "post", post_id, reason or f"merged into {into}")
         merged = {"merged": {"from": post_id, "into": into, "votes": count}}
         # Both posts' subscribers hear it: the duplicate's reporters and voters learn where it went.
-        await emit(conn, runtime.storage, "post.merged", post_id, merged)
-        body = await emit(conn, runtime.storage, "post.merged", into, merged)
+        await emit(conn, runtime.storage, "post.merged", post_id, merged, actor_id=user.id)
+        body = await emit(conn, runtime.storage, "post.merged", into, merged, actor_id=user.id)
     return JSONResponse({"post": body, **merged})
 
 

@@ -1,0 +1,133 @@
+"""Who is told of an outbox event, and which of its views each may see (kernel.visibility):
+- officials of the event's areas (the report's area chain and owning agency; for an escalation the areas it
+  escalates to) hear of a report routed to them (post.created), an escalation and a reopen;
+- the reporter and the report's followers hear of every status step, a comment, a merge.
+Nobody hears of their own action, of a report that is hidden, held or deleted now, or of a comment hidden or
+deleted now; each recipient gets the view of the audience they fall in now, never more (feed.core.outbox
+stored one per audience when the event was written)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from db import agencies as agencies_db
+from db import areas as areas_db
+from db import comments as comments_db
+from db import follows as follows_db
+from db import officials as officials_db
+from db import posts as posts_db
+from db import push as push_db
+from kernel.owners import agency_key
+from kernel.visibility import PUBLIC, audience, comment_visible, post_visible
+
+FOLLOWED = frozenset({"comment.created", "post.merged"})  # plus every status step (post.updated with a step)
+
+
+@dataclass(frozen=True)
+class Notice:
+    user_id: int
+    view: Mapping[str, Any]  # the event's view for this recipient's audience
+    own_report: bool
+
+
+async def notices(conn: asyncpg.Connection, event: Mapping[str, Any]) -> list[Notice]:
+    """Everyone to tell of `event` (an events row), with what they may see of it."""
+    payload, post_id = event["payload"], event["post_id"]
+    to_officials, to_followers = _who(event["type"], _step(payload))
+    if post_id is None or not (to_officials or to_followers):
+        return []
+    post = await posts_db.get(conn, post_id)
+    # A report that is hidden, held or deleted now is never announced, to anyone.
+    if post is None or not post_visible(post, PUBLIC):
+        return []
+    comment = await comments_db.get(conn, payload["comment_id"]) if payload.get("comment_id") else None
+    wanted: set[int] = set()
+    if to_officials:
+        wanted |= set(await officials_of(conn, event["area_ids"]))
+    if to_followers:
+        wanted |= {post["author_id"], *await follows_db.followers(conn, post_id)}
+    wanted.discard(_actor(event["type"], payload, post))
+    if not wanted:
+        return []
+    owners = await officials_of(conn, await _owner_keys(conn, post))
+    roles = await push_db.roles(conn, sorted(wanted))
+    found = []
+    for user_id in sorted(wanted):
+        who = audience(user_id, roles.get(user_id), post["author_id"], owners)
+        view = _view(payload, who)
+        if view is None or not post_visible(post, who):
+            continue
+        if comment is not None and not comment_visible(comment, post, who):
+            continue
+        found.append(Notice(user_id, view, user_id == post["author_id"]))
+    return found
+
+
+def urgency(event_type: str) -> str:
+    return "high" if event_type == "post.escalated" else "normal"
+
+
+def _who(event_type: str, step: Mapping[str, Any] | None) -> tuple[bool, bool]:
+    """(to the owning officials, to the reporter and followers) for this kind of event."""
+    reopened = step is not None and step.get("kind") == "reopened"
+    officials = event_type in ("post.created", "post.escalated") or reopened
+    followers = event_type in FOLLOWED or (event_type == "post.updated" and step is not None)
+    return officials, followers
+
+
+def _step(payload: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The timeline step an event carries (the same in every view that has one)."""
+    for view in payload["views"]:
+        if view.get("step"):
+            step: Mapping[str, Any] = view["step"]
+            return step
+    return None
+
+
+def _actor(event_type: str, payload: Mapping[str, Any], post: Mapping[str, Any]) -> int | None:
+    if event_type == "post.created":
+        author: int = post["author_id"]
+        return author
+    step = _step(payload)
+    if step is not None and step.get("actor"):
+        actor: int = step["actor"]["id"]
+        return actor
+    if event_type == "comment.created":
+        for view in payload["views"]:
+            if view.get("comment", {}).get("author"):
+                commenter: int = view["comment"]["author"]["id"]
+                return commenter
+    actor_id: int | None = payload.get("actor_id")
+    return actor_id
+
+
+def _view(payload: Mapping[str, Any], who: str) -> Mapping[str, Any] | None:
+    index = payload["by"].get(who)
+    if index is None:
+        return None
+    view: Mapping[str, Any] = payload["views"][index]
+    return view
+
+
+async def officials_of(conn: asyncpg.Connection, keys: Sequence[int]) -> list[int]:
+    """Officials of these areas and (negative keys, kernel.owners.agency_key) agencies, as of now."""
+    areas = [k for k in keys if k > 0]
+    agencies = [-k for k in keys if k < 0]
+    found: set[int] = set()
+    if areas:
+        found |= set(await officials_db.officials_of(conn, areas))
+    if agencies:
+        found |= set(await agencies_db.officials_of(conn, agencies))
+    return sorted(found)
+
+
+async def _owner_keys(conn: asyncpg.Connection, post: Mapping[str, Any]) -> list[int]:
+    """Who owns the report now: its area chain (a camat owns the kelurahan's reports) and its agency."""
+    keys = [a["id"] for a in await areas_db.chain(conn, post["area_id"])] if post["area_id"] else []
+    if post["agency_id"] is not None:
+        keys.append(agency_key(post["agency_id"]))
+    return keys
