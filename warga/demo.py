@@ -13,6 +13,7 @@ import asyncio
 import logging
 import math
 import random
+import re
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -219,6 +220,9 @@ AGENCIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("SATPOLPP", "Satuan Polisi Pamong Praja", ("public_facility",)),
 )
 AGENCY_OFFICIAL = ("petugas.dsda", "DSDA")
+# Every kelurahan with demo reports, and Monas's (Gambir), gets its lurah, "lurah.<name>" (lurah.gambir),
+# all with this password: a trial signs in as an official at once and finds an inbox of reports.
+LURAH_PASSWORD = "lurah12345"
 
 
 class DemoError(RuntimeError):
@@ -246,6 +250,7 @@ class Summary:
     hidden: int = 0
     users: int = 0
     areas: int = 0
+    lurahs: list[tuple[str, str]] = field(default_factory=list)  # (handle, kelurahan name)
 
 
 @dataclass(frozen=True)
@@ -356,6 +361,8 @@ async def seed(runtime: Any, posts: int = 300, *, progress: bool = True, seed: i
                     await _call(api, "POST", f"/api/posts/{post_id}/hide", 200, staff["moderator"], body)
                     summary.hidden += 1
                 bar.update(1)
+        summary.lurahs = await _lurahs(api, runtime, staff["admin"], planned)
+        summary.users += len(summary.lurahs)
     async with runtime.pool.acquire() as conn:
         times = timeline(len(summary.posts), runtime.clock(), seed)
         await demo_db.backdate_posts(conn, summary.posts, times, COMMENT_GAP_S)
@@ -450,6 +457,41 @@ async def _agencies(api: httpx.AsyncClient, admin: Account) -> None:
         raise DemoError(f"official {handle} answered {response.status_code}: {response.text[:300]}")
 
 
+async def _lurahs(
+    api: httpx.AsyncClient, runtime: Any, admin: Account, planned: list[PlannedPost]
+) -> list[tuple[str, str]]:
+    """One official per kelurahan holding demo reports (asked of GET /api/areas, as the router places
+    them) and for Monas's (Gambir), where the page opens, appointed through the admin API; (handle,
+    kelurahan), Monas's first."""
+    kelurahan: dict[str, str] = {}  # code -> name
+    for lat, lon in [(PLACES[0].lat, PLACES[0].lon), *((item.lat, item.lon) for item in planned)]:
+        answer = await api.get("/api/areas", params={"lat": lat, "lon": lon})
+        found = [a for a in answer.json()["items"] if a["level"] == "kelurahan"]
+        if answer.status_code == 200 and found:
+            kelurahan.setdefault(found[0]["code"], found[0]["name"])
+    made: list[tuple[str, str]] = []
+    taken: set[str] = set()
+    for code, name in kelurahan.items():
+        handle = lurah_handle(name)
+        if handle in taken:  # two kelurahan of one name: the second also says its code
+            handle = lurah_handle(f"{name} {code}")
+        taken.add(handle)
+        await _account(api, runtime, handle, LURAH_PASSWORD)
+        response = await api.post(
+            "/api/admin/officials", json={"handle": handle, "area": code}, headers=admin.headers
+        )
+        if response.status_code not in (200, 201):
+            raise DemoError(f"lurah {handle} answered {response.status_code}: {response.text[:300]}")
+        made.append((handle, name))
+    return made
+
+
+def lurah_handle(name: str) -> str:
+    """ "Kebon Kacang" -> "lurah.kebon_kacang" (a handle: letters, digits, _ and ., at most 32)."""
+    words = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+    return ("lurah." + words)[:32]
+
+
 async def _post(api: httpx.AsyncClient, author: Account, item: PlannedPost) -> int:
     fields = {"text": item.text, "category": item.category, "lat": str(item.lat), "lon": str(item.lon)}
     if item.photo_seeds:
@@ -483,6 +525,10 @@ def _print_credentials(summary: Summary) -> None:
     for handle, password, role in STAFF:
         print(f"  {role:<10} {handle} / {password}")
     print(f"  citizens   {', '.join(CITIZENS[:3])}, … ({len(CITIZENS)} in all) / {CITIZEN_PASSWORD}")
+    if summary.lurahs:
+        first = ", ".join(f"{h} ({name})" for h, name in summary.lurahs[:3])
+        more = f", … ({len(summary.lurahs)} in all)" if len(summary.lurahs) > 3 else ""
+        print(f"  lurah      {first}{more} / {LURAH_PASSWORD}")
 
 
 def demo_areas_path() -> Path:

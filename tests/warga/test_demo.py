@@ -6,6 +6,7 @@ import io
 from datetime import timedelta
 
 import httpx
+import pytest
 from PIL import Image
 
 from kernel.geo import distance_m
@@ -43,7 +44,10 @@ async def test_seed_makes_posts_photos_votes_comments_through_the_api(
     assert sum(p["vote_count"] for p in posts) == votes
     assert sum(p["comment_count"] for p in posts) == comments
     assert sum(p["hidden_at"] is not None for p in posts) == summary.hidden
-    assert roles == {"moderator": "moderator", "admin": "admin", "petugas.dsda": "official"}
+    lurahs = {handle for handle, _name in summary.lurahs}
+    assert roles == {"moderator": "moderator", "admin": "admin", "petugas.dsda": "official"} | {
+        h: "official" for h in lurahs
+    }
     assert agencies == sorted(code for code, _name, _categories in demo.AGENCIES)
     assert [tuple(r) for r in agency_officials] == [("petugas.dsda", "DSDA")]
 
@@ -79,7 +83,7 @@ async def test_seed_makes_posts_photos_votes_comments_through_the_api(
 
 
 async def test_seed_if_empty_is_a_no_op_and_seeding_again_reuses_the_accounts(runtime: Runtime) -> None:
-    await demo.seed(runtime, posts=3, progress=False)
+    first = await demo.seed(runtime, posts=3, progress=False)
     assert await demo.seed_if_empty(runtime) is False
     async with runtime.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM posts") == 3
@@ -89,8 +93,43 @@ async def test_seed_if_empty_is_a_no_op_and_seeding_again_reuses_the_accounts(ru
         assert await conn.fetchval("SELECT count(*) FROM areas") == 153
         users = await conn.fetchval("SELECT count(*) FROM users")
         times = [r["created_at"] for r in await conn.fetch("SELECT created_at FROM posts ORDER BY id")]
-    assert users == len(demo.CITIZENS) + len(demo.STAFF)
+    lurahs = {handle for handle, _name in first.lurahs + again.lurahs}
+    assert users == len(demo.CITIZENS) + len(demo.STAFF) + len(lurahs)
     assert len(times) == 5 and times == sorted(times)
+
+
+async def test_the_demo_has_a_lurah_for_each_kelurahan_with_reports_gambir_among_them(
+    runtime: Runtime, client: httpx.AsyncClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = await demo.seed(runtime, posts=30, progress=False)
+    async with runtime.pool.acquire() as conn:
+        appointed = {
+            r["handle"]: (r["name"], r["level"], r["role"])
+            for r in await conn.fetch(
+                """SELECT u.handle, u.role, a.name, a.level FROM official_areas o
+                   JOIN users u ON u.id = o.user_id JOIN areas a ON a.id = o.area_id"""
+            )
+        }
+        reported = {
+            r["name"]
+            for r in await conn.fetch(
+                """SELECT DISTINCT a.name FROM posts p JOIN areas a ON a.id = p.area_id
+                   WHERE a.level = 'kelurahan'"""
+            )
+        }
+    assert appointed["lurah.gambir"] == ("Gambir", "kelurahan", "official")
+    # One per kelurahan reported in, and Monas's, where the page opens.
+    assert {name for name, _level, _role in appointed.values()} == reported | {"Gambir"}
+    assert summary.lurahs[0] == ("lurah.gambir", "Gambir") and len(summary.lurahs) == len(appointed)
+    # The printed password signs lurah.gambir in, and its inbox holds Gambir's reports.
+    assert "lurah.gambir (Gambir)" in capsys.readouterr().out
+    login = {"handle": "lurah.gambir", "password": demo.LURAH_PASSWORD}
+    r = await client.post("/api/auth/login", json=login)
+    assert r.status_code == 200 and r.json()["user"]["role"] == "official"
+    inbox = await client.get("/api/officials/inbox", headers={"Authorization": f"Bearer {r.json()['token']}"})
+    assert inbox.status_code == 200
+    assert [a["name"] for a in inbox.json()["areas"]] == ["Gambir"]
+    assert bool(inbox.json()["items"]) == ("Gambir" in reported)
 
 
 async def test_backdating_never_puts_a_newer_id_before_an_older_post(
