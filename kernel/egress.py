@@ -10,14 +10,22 @@ addresses and http:// through.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import ipaddress
 import socket
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+
+# httpcore asks `import sniffio` on every request to tell asyncio from trio; without sniffio installed each
+# failed import scans sys.path on disk (bench/notify.py: a third of the worker's time). Say once that it is
+# absent, as a failed import would.
+if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # getaddrinfo's answer as addresses; replaceable in tests that play a resolver.
@@ -36,6 +44,7 @@ _REFUSED_NETWORKS = tuple(
 )
 
 
+MAX_CONNECTIONS = 16  # per client; httpcore's pool scans its queue per request, so more costs more
 RESOLVE_TIMEOUT_S = 5.0  # a lookup that hangs must not hold a request (or the worker) for long
 
 
@@ -165,8 +174,8 @@ def guarded_client(
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=httpx.create_ssl_context(),
         network_backend=backend,
-        max_connections=100,
-        max_keepalive_connections=20,
+        max_connections=MAX_CONNECTIONS,
+        max_keepalive_connections=MAX_CONNECTIONS,
         keepalive_expiry=5.0,
     )
     client = httpx.AsyncClient(

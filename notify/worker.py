@@ -156,7 +156,13 @@ class Notifier:
             due = await push_db.claim_due(conn, now, now + LEASE, limit)
             states = await events_db.current_states(conn, sorted({d["post_id"] for d in due}), [])
         announceable = {s["id"] for s in states if s["kind"] == "post" and post_visible(s, PUBLIC)}
-        outcomes = await asyncio.gather(*(self._send(d, d["post_id"] in announceable) for d in due))
+        gate = asyncio.Semaphore(egress.MAX_CONNECTIONS)  # queued in asyncio, not in httpcore's pool
+
+        async def send(delivery: Mapping[str, Any]) -> Outcome:
+            async with gate:
+                return await self._send(delivery, delivery["post_id"] in announceable)
+
+        outcomes = await asyncio.gather(*(send(d) for d in due))
         async with self._pool.acquire() as conn:
             for delivery, outcome in zip(due, outcomes, strict=True):
                 await self._record(conn, delivery, outcome)
