@@ -160,7 +160,7 @@ async def test_comments_arrive_live_in_an_open_report(
     await b.page.click("#comment-form button[type=submit]")
     await expect(a.page.locator("#detail-comments")).to_contain_text("Sudah dilaporkan ke kelurahan")
     # The count on the card in the list behind the dialog moved too.
-    await expect(card(a, "Sampah menumpuk").locator(".comments-btn")).to_contain_text("1 comments")
+    await expect(card(a, "Sampah menumpuk").locator(".comments-btn")).to_have_text("1 comment")
     assert post["id"] > 0
 
 
@@ -518,7 +518,7 @@ async def test_a_flag_reaches_the_moderators_queue_live_and_a_hide_from_it_clear
     await expect(b.page.locator("#dlg-flag")).not_to_be_visible()
     queued = m.page.locator("#queue-list > li", has_text=text)
     await expect(queued).to_have_count(1)
-    await expect(queued).to_contain_text("1 flags")
+    await expect(queued).to_contain_text("1 flag · ")  # singular
     await expect(queued).to_contain_text("Spam / advertising")
 
     # Hidden from the queue: off the citizen's screen live, off the queue, into the audit log.

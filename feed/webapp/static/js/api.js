@@ -1,4 +1,7 @@
 // HTTP to the warga API: the bearer token, the one error shape, and "this endpoint does not exist yet".
+// Requests say the page's language (Accept-Language), so a message the app has no words for comes in it.
+
+import { lang } from "./i18n.js";
 
 const TOKEN_KEY = "warga.token";
 
@@ -52,7 +55,7 @@ export async function api(method, path, { query, json, form, signal, headers: ex
     const qs = params.toString();
     if (qs) url += "?" + qs;
   }
-  const headers = { Accept: "application/json", ...(extra || {}) };
+  const headers = { Accept: "application/json", "Accept-Language": lang(), ...(extra || {}) };
   const tok = token();
   if (tok) headers.Authorization = "Bearer " + tok;
   let body;

@@ -3,7 +3,7 @@
 
 import { api, setToken, token } from "./api.js";
 import { $ } from "./dom.js";
-import { t, translate } from "./i18n.js";
+import { errorText, t, translate } from "./i18n.js";
 import { emit, on, state } from "./state.js";
 import { showSuspended } from "./trust.js";
 
@@ -61,8 +61,7 @@ async function submit(e) {
       showSuspended(err.fields || {}, handle, password); // why, until when, and the one appeal
       return;
     }
-    const fields = Object.entries(err.fields || {}).map(([k, v]) => `${k}: ${v}`);
-    $("#auth-error").textContent = [err.message, ...fields].join(" — ");
+    $("#auth-error").textContent = errorText(err, { handle: "auth.handle", password: "auth.password" });
   } finally {
     button.disabled = false;
   }

@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { placeholder } from "./blurhash.js";
 import { fill, h, toast } from "./dom.js";
-import { categoryName, statusName, t, timeAgo } from "./i18n.js";
+import { categoryName, errorText, errorToast, statusName, t, timeAgo } from "./i18n.js";
 import { emit, isRemoved, isStaff, livePatch, state } from "./state.js";
 
 /** An <img> over its blurhash: the placeholder paints at once, the image fades in when it has loaded. */
@@ -157,7 +157,7 @@ export async function toggleVote(post) {
     const res = await api(on ? "PUT" : "DELETE", `/api/posts/${post.id}/vote`);
     emit("post-patch", { id: post.id, votes: res.votes, voted_by_me: res.voted });
   } catch (err) {
-    toast(t("common.error", { message: err.message }), "error");
+    toast(errorToast(err), "error");
   }
 }
 
@@ -203,7 +203,7 @@ async function sendFlag(e) {
     document.getElementById("dlg-flag").close();
     toast(t("flag.sent"));
   } catch (err) {
-    document.getElementById("flag-error").textContent = err.message;
+    document.getElementById("flag-error").textContent = errorText(err, { reason: "flag.reason", note: "flag.note" });
   }
 }
 
@@ -249,6 +249,6 @@ export async function setHidden(post, hide) {
     const body = await api("POST", `/api/posts/${post.id}/${hide ? "hide" : "unhide"}`, { json });
     emit("post-replace", body);
   } catch (err) {
-    toast(t("common.error", { message: err.message }), "error");
+    toast(errorToast(err), "error");
   }
 }

@@ -4,7 +4,7 @@ import { api, newIdempotencyKey } from "./api.js";
 import { areaNames } from "./areas.js";
 import { photoView, voteButton } from "./cards.js";
 import { $, clear, fill, h, toast } from "./dom.js";
-import { categoryName, formatDate, statusName, t, timeAgo } from "./i18n.js";
+import { categoryName, errorText, errorToast, formatDate, statusName, t, timeAgo } from "./i18n.js";
 import { emit, isFullPost, isOfficial, isRemoved, isStaff, livePatch, NEXT_STATUS, on, state } from "./state.js";
 import { duplicatesBox, suspendButton } from "./trust.js";
 import { answersView } from "./attributes.js";
@@ -22,6 +22,7 @@ export function initDetail() {
     gone = false;
   });
   $("#comment-form").addEventListener("submit", sendComment);
+  $("#comment-text").addEventListener("input", clearCommentError);
   $("#reopen-form").addEventListener("submit", submitReopen);
   $("#reopen-cancel").addEventListener("click", () => $("#dlg-reopen").close());
   on("post-patch", (patch) => {
@@ -47,11 +48,12 @@ export async function openDetail(id) {
   comments = [];
   gone = false;
   $("#comment-form").hidden = false;
+  clearCommentError();
   if (!dlg.open) dlg.showModal();
   try {
     current = await api("GET", `/api/posts/${id}`);
   } catch (err) {
-    clear($("#detail-body")).append(h("p", { role: "alert" }, t("common.error", { message: err.message })));
+    clear($("#detail-body")).append(h("p", { role: "alert" }, errorToast(err)));
     return;
   }
   renderHead();
@@ -243,7 +245,7 @@ async function loadComments(id) {
     comments = fresh.concat(comments.filter((c) => !seen.has(c.id) && c.post_id === id));
   } catch (err) {
     comments = [];
-    toast(t("common.error", { message: err.message }), "error");
+    toast(errorToast(err), "error");
   }
   renderComments();
 }
@@ -268,6 +270,11 @@ function renderComments() {
   }
 }
 
+function clearCommentError() {
+  $("#comment-error").textContent = "";
+  $("#comment-text").removeAttribute("aria-invalid");
+}
+
 async function sendComment(e) {
   e.preventDefault();
   if (!state.user) {
@@ -276,7 +283,17 @@ async function sendComment(e) {
   }
   const input = $("#comment-text");
   const text = input.value.trim();
-  if (!text || !current) return;
+  if (!current) return;
+  // Said in the dialog, next to the field: a toast would sit behind the open modal dialog.
+  const problem = $("#comment-error");
+  if (!text) {
+    problem.textContent = t("comment.empty");
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return;
+  }
+  problem.textContent = "";
+  input.removeAttribute("aria-invalid");
   const button = e.submitter || $("#comment-form button");
   button.disabled = true;
   try {
@@ -292,7 +309,8 @@ async function sendComment(e) {
     renderComments();
   } catch (err) {
     if (err.status !== 0) pendingComment = null;
-    toast(err.status === 0 ? t("common.offline") : t("common.error", { message: err.message }), "error");
+    problem.textContent = errorText(err, { text: "detail.comment_label" });
+    if (err.fields && err.fields.text) input.setAttribute("aria-invalid", "true");
   } finally {
     button.disabled = false;
   }
@@ -321,7 +339,7 @@ async function submitReopen(e) {
     if (res && res.post) emit("post-replace", res.post);
     loadTimeline(current.id);
   } catch (err) {
-    $("#reopen-error").textContent = err.message;
+    $("#reopen-error").textContent = errorText(err, { reason: "detail.reopen_reason" });
   }
 }
 

@@ -64,10 +64,14 @@ export function announce(text) {
   }, 30);
 }
 
-/** A short message in the toast area (also announced). */
+/** A short message in the toast area (also announced), inside the open modal dialog if there is one: the
+ * page behind a modal is inert and drawn under it, so a toast there would be neither seen nor read. */
 export function toast(text, kind = "info") {
   const box = document.getElementById("toasts");
   if (!box) return;
+  const modal = [...document.querySelectorAll("dialog[open]")].filter((d) => d.matches(":modal")).pop();
+  const host = modal || document.body;
+  if (box.parentElement !== host) host.append(box);
   const item = h("p", { class: "toast toast-" + kind, role: kind === "error" ? "alert" : "status" }, text);
   box.append(item);
   setTimeout(() => item.remove(), 5000);

@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { postCard, updateCard } from "./cards.js";
 import { $, announce, clear, distanceM, h, toast } from "./dom.js";
-import { categoryName, statusName, t } from "./i18n.js";
+import { categoryName, errorToast, statusName, t } from "./i18n.js";
 import * as mapView from "./map.js";
 import { emit, isFullPost, isRemoved, isStaff, on, state, STATUSES } from "./state.js";
 
@@ -309,7 +309,7 @@ function setBusy(busy) {
 }
 
 function showError(err) {
-  $("#feed-status").textContent = err.status === 0 ? t("common.offline") : t("common.error", { message: err.message });
+  $("#feed-status").textContent = errorToast(err);
   toast($("#feed-status").textContent, "error");
 }
 

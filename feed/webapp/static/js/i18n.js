@@ -219,7 +219,7 @@ export const STRINGS = {
     "suspend.days": "Lama (hari)",
     "suspend.hide": "Sembunyikan juga semua laporan dan komentarnya",
     "suspend.submit": "Tangguhkan",
-    "suspend.done": "{handle} ditangguhkan ({posts} laporan disembunyikan).",
+    "suspend.done": "{handle} ditangguhkan ({n} laporan disembunyikan).",
     "suspended.title": "Akun ditangguhkan",
     "suspended.why": "Akun Anda ditangguhkan sampai {until}. Alasan: {reason}",
     "appeal.label": "Ajukan banding (sekali untuk penangguhan ini)",
@@ -240,7 +240,98 @@ export const STRINGS = {
     "merge.title": "Mungkin duplikat",
     "merge.none": "Tidak ada laporan serupa di dekatnya.",
     "merge.into": "Gabungkan ke #{id}",
-    "merge.item": "{text} · {m} m · {votes} dukungan",
+    "merge.item": "{text} · {m} m · {n} dukungan",
+    "feed.count.one": "{n} laporan",
+    "post.votes.one": "{n} dukungan",
+    "post.upvote_label.one": "Dukung laporan ini ({n} dukungan)",
+    "post.comments.one": "{n} komentar",
+    "mod.flags.one": "{n} tanda",
+    "suspend.done.one": "{handle} ditangguhkan ({n} laporan disembunyikan).",
+    "merge.item.one": "{text} · {m} m · {n} dukungan",
+    "comment.empty": "Tulis komentar dulu; komentar tidak boleh kosong.",
+    "err.field": "{label}: {problem}",
+    "err.offline": "Tidak dapat menghubungi server.",
+    "err.bad_request": "Permintaan tidak valid.",
+    "err.bad_json": "Isi permintaan tidak terbaca.",
+    "err.bad_multipart": "Isi formulir tidak terbaca.",
+    "err.unauthorized": "Masuk dulu; sesi Anda tidak berlaku atau sudah berakhir.",
+    "err.bad_credentials": "Nama pengguna atau kata sandi salah.",
+    "err.forbidden": "Anda tidak berhak melakukan ini.",
+    "err.suspended": "Akun Anda sedang ditangguhkan.",
+    "err.not_found": "Tidak ditemukan.",
+    "err.handle_taken": "Nama pengguna itu sudah dipakai.",
+    "err.already_flagged": "Anda sudah menandai ini.",
+    "err.already_appealed": "Penangguhan ini sudah diajukan banding.",
+    "err.already_decided": "Banding ini sudah diputuskan.",
+    "err.already_merged": "Salah satu laporan ini sudah digabungkan.",
+    "err.not_in_queue": "Ini tidak ada lagi di antrean moderasi.",
+    "err.not_suspended": "Akun ini tidak sedang ditangguhkan.",
+    "err.not_closed": "Laporan ini masih terbuka.",
+    "err.reopen_window_closed": "Laporan hanya dapat dibuka lagi dalam 14 hari.",
+    "err.illegal_transition": "Status laporan tidak dapat diubah ke sana dari status sekarang.",
+    "err.unknown_status": "Status tidak dikenal.",
+    "err.idempotency_conflict": "Permintaan yang sama masih diproses; tunggu sebentar.",
+    "err.idempotency_key_reused": "Permintaan ini bentrok dengan kiriman sebelumnya; coba lagi.",
+    "err.too_large": "Kiriman terlalu besar.",
+    "err.unsupported_media_type": "Jenis kiriman tidak didukung.",
+    "err.rate_limited": "Terlalu banyak permintaan; coba lagi sebentar lagi.",
+    "err.unavailable": "Server sedang tidak tersedia; coba lagi.",
+    "err.internal": "Terjadi kesalahan di server.",
+    "err.photo_too_large": "Foto terlalu besar.",
+    "err.photo_unsupported": "Foto harus berformat JPEG, PNG, WebP atau HEIC.",
+    "err.photo_unreadable": "Foto tidak dapat dibaca; mungkin rusak atau tidak lengkap.",
+    "err.photo_empty": "Foto kosong.",
+    "err.photo_failed": "Foto tidak dapat diproses; coba lagi atau pakai foto lain.",
+    "err.photo_unavailable": "Pemrosesan foto sedang tidak berjalan; coba lagi.",
+    "err.no_location": "Foto ini tidak membawa posisi GPS.",
+    "field.text": "Teks",
+    "field.category": "Kategori",
+    "field.photo": "Foto",
+    "field.lat": "Lokasi",
+    "field.lon": "Lokasi",
+    "field.handle": "Nama pengguna",
+    "field.password": "Kata sandi",
+    "field.reason": "Alasan",
+    "field.note": "Catatan",
+    "field.status": "Status",
+    "field.days": "Lama (hari)",
+    "field.to_area": "Wilayah tujuan",
+    "field.to_agency": "Dinas tujuan",
+    "field.attributes": "Pertanyaan kategori",
+    "field.body": "Isi",
+    "prob.required": "wajib diisi",
+    "prob.required_to_reject": "wajib diisi untuk menolak",
+    "prob.empty": "tidak boleh kosong",
+    "prob.max_chars": "maksimal {a} karakter",
+    "prob.min_chars": "minimal {a} karakter",
+    "prob.between": "harus antara {a} dan {b}",
+    "prob.at_least": "minimal {a}",
+    "prob.at_most": "maksimal {a}",
+    "prob.more_than": "harus lebih dari {a}",
+    "prob.less_than": "harus kurang dari {a}",
+    "prob.number": "harus berupa angka",
+    "prob.integer": "harus bilangan bulat",
+    "prob.string": "harus berupa teks",
+    "prob.boolean": "harus ya atau tidak",
+    "prob.format": "formatnya salah",
+    "prob.unknown_field": "isian tidak dikenal",
+    "prob.unknown_category": "tidak dikenal",
+    "prob.no_area": "wilayah tidak ditemukan",
+    "prob.no_agency": "dinas tidak ditemukan",
+    "prob.taken": "sudah dipakai orang lain",
+    "prob.too_large": "terlalu besar",
+    "prob.no_gps": "tidak membawa posisi GPS",
+    "prob.max_photos": "maksimal {a} foto",
+    "prob.max_proof": "maksimal {a} foto bukti",
+    "prob.one_photo": "kirim tepat satu foto",
+    "prob.one_of": "harus salah satu dari {a}",
+    "prob.not_from": "tidak bisa dari status {a}",
+    "prob.lat_lon": "lintang dan bujur harus diisi bersama",
+    "prob.handle_rule": "3–32 huruf, angka, _ atau .",
+    "prob.common_password": "termasuk kata sandi yang paling umum; pilih yang lain",
+    "prob.not_handle": "tidak boleh sama dengan nama pengguna",
+    "prob.already_there": "laporan sudah berada di sana",
+    "prob.area_or_agency": "pilih wilayah atau dinas, tidak keduanya",
     "merge.done": "Laporan digabungkan ke #{id}.",
     "merge.reason_preset": "duplikat",
   },
@@ -461,7 +552,7 @@ export const STRINGS = {
     "suspend.days": "Duration (days)",
     "suspend.hide": "Also hide all their reports and comments",
     "suspend.submit": "Suspend",
-    "suspend.done": "{handle} is suspended ({posts} reports hidden).",
+    "suspend.done": "{handle} is suspended ({n} reports hidden).",
     "suspended.title": "Account suspended",
     "suspended.why": "Your account is suspended until {until}. Reason: {reason}",
     "appeal.label": "Appeal (once for this suspension)",
@@ -482,7 +573,98 @@ export const STRINGS = {
     "merge.title": "Possible duplicates",
     "merge.none": "No similar reports nearby.",
     "merge.into": "Merge into #{id}",
-    "merge.item": "{text} · {m} m · {votes} upvotes",
+    "merge.item": "{text} · {m} m · {n} upvotes",
+    "feed.count.one": "{n} report",
+    "post.votes.one": "{n} upvote",
+    "post.upvote_label.one": "Upvote this report ({n} upvote)",
+    "post.comments.one": "{n} comment",
+    "mod.flags.one": "{n} flag",
+    "suspend.done.one": "{handle} is suspended ({n} report hidden).",
+    "merge.item.one": "{text} · {m} m · {n} upvote",
+    "comment.empty": "Write a comment first; a comment cannot be empty.",
+    "err.field": "{label}: {problem}",
+    "err.offline": "Cannot reach the server.",
+    "err.bad_request": "The request is not valid.",
+    "err.bad_json": "The request could not be read.",
+    "err.bad_multipart": "The form could not be read.",
+    "err.unauthorized": "Sign in first; your session is not valid or has ended.",
+    "err.bad_credentials": "Wrong handle or password.",
+    "err.forbidden": "You may not do this.",
+    "err.suspended": "Your account is suspended.",
+    "err.not_found": "Not found.",
+    "err.handle_taken": "That handle is taken.",
+    "err.already_flagged": "You have already flagged this.",
+    "err.already_appealed": "This suspension has already been appealed.",
+    "err.already_decided": "This appeal was already decided.",
+    "err.already_merged": "One of these reports is already merged.",
+    "err.not_in_queue": "This is no longer in the moderation queue.",
+    "err.not_suspended": "This account is not suspended.",
+    "err.not_closed": "This report is still open.",
+    "err.reopen_window_closed": "A report may be reopened within 14 days only.",
+    "err.illegal_transition": "The report cannot move to that status from its current one.",
+    "err.unknown_status": "Unknown status.",
+    "err.idempotency_conflict": "The same request is still being processed; wait a moment.",
+    "err.idempotency_key_reused": "This request clashes with an earlier one; try again.",
+    "err.too_large": "What you sent is too large.",
+    "err.unsupported_media_type": "This kind of upload is not supported.",
+    "err.rate_limited": "Too many requests; try again in a moment.",
+    "err.unavailable": "The server is unavailable; try again.",
+    "err.internal": "Something went wrong on the server.",
+    "err.photo_too_large": "The photo is too large.",
+    "err.photo_unsupported": "Photos must be JPEG, PNG, WebP or HEIC.",
+    "err.photo_unreadable": "The photo could not be read; it may be damaged or incomplete.",
+    "err.photo_empty": "The photo is empty.",
+    "err.photo_failed": "The photo could not be processed; try again or use another photo.",
+    "err.photo_unavailable": "Photo processing is not running; try again.",
+    "err.no_location": "This photo carries no GPS position.",
+    "field.text": "Text",
+    "field.category": "Category",
+    "field.photo": "Photo",
+    "field.lat": "Location",
+    "field.lon": "Location",
+    "field.handle": "Handle",
+    "field.password": "Password",
+    "field.reason": "Reason",
+    "field.note": "Note",
+    "field.status": "Status",
+    "field.days": "Duration (days)",
+    "field.to_area": "Area to forward to",
+    "field.to_agency": "Agency to forward to",
+    "field.attributes": "Category questions",
+    "field.body": "Body",
+    "prob.required": "required",
+    "prob.required_to_reject": "required to reject",
+    "prob.empty": "must not be empty",
+    "prob.max_chars": "must be at most {a} characters",
+    "prob.min_chars": "must be at least {a} characters",
+    "prob.between": "must be between {a} and {b}",
+    "prob.at_least": "must be at least {a}",
+    "prob.at_most": "must be at most {a}",
+    "prob.more_than": "must be more than {a}",
+    "prob.less_than": "must be less than {a}",
+    "prob.number": "must be a number",
+    "prob.integer": "must be a whole number",
+    "prob.string": "must be text",
+    "prob.boolean": "must be yes or no",
+    "prob.format": "has the wrong format",
+    "prob.unknown_field": "unknown field",
+    "prob.unknown_category": "is not a known category",
+    "prob.no_area": "no such area",
+    "prob.no_agency": "no such agency",
+    "prob.taken": "is taken",
+    "prob.too_large": "too large",
+    "prob.no_gps": "carries no GPS position",
+    "prob.max_photos": "at most {a} photos",
+    "prob.max_proof": "at most {a} proof photo",
+    "prob.one_photo": "send exactly one photo",
+    "prob.one_of": "must be one of {a}",
+    "prob.not_from": "not allowed from {a}",
+    "prob.lat_lon": "latitude and longitude go together",
+    "prob.handle_rule": "3–32 letters, digits, _ or .",
+    "prob.common_password": "is one of the most common passwords; choose another",
+    "prob.not_handle": "must not be your handle",
+    "prob.already_there": "the report is already there",
+    "prob.area_or_agency": "choose an area or an agency, not both",
     "merge.done": "Report merged into #{id}.",
     "merge.reason_preset": "duplicate",
   },
@@ -534,9 +716,18 @@ export function onLangChange(fn) {
   listeners.add(fn);
 }
 
-/** t("post.votes", {n: 3}) → "3 upvotes"; an unknown key shows itself (easy to spot, never blank). */
+/**
+ * t("post.votes", {n: 3}) → "3 upvotes"; an unknown key shows itself (easy to spot, never blank). With a
+ * number `n`, the language's plural rule picks `key.one` where it has one ("1 comment"; Indonesian has no
+ * plural form, so its `.one` strings read like the others: "1 komentar").
+ */
 export function t(key, vars) {
-  const text = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+  const dict = STRINGS[current];
+  let text;
+  if (vars && typeof vars.n === "number" && new Intl.PluralRules(current).select(vars.n) === "one") {
+    text = dict[key + ".one"];
+  }
+  text = text ?? dict[key] ?? STRINGS.en[key] ?? key;
   if (!vars) return text;
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
@@ -594,4 +785,99 @@ export function formatDate(iso) {
     dateStyle: "medium",
     timeStyle: "short",
   });
+}
+
+// --- errors ------------------------------------------------------------------------------------------------
+// The API's words for a refused field (feed/core/endpoint.py `_invalid` and the handlers' `invalid({...})`),
+// matched and said in the user's language; {a}/{b} carry the numbers or names in them.
+const PROBLEMS = [
+  [/^required(?: \(or \w+\))?$/, "prob.required"],
+  [/^required to reject$/, "prob.required_to_reject"],
+  [/^must not be empty$/, "prob.empty"],
+  [/^must be at most (\d+) characters$/, "prob.max_chars"],
+  [/^must be at least (\d+) characters$/, "prob.min_chars"],
+  [/^must be between (\S+) and (\S+)$/, "prob.between"],
+  [/^must be at least (\S+)$/, "prob.at_least"],
+  [/^must be at most (\S+)$/, "prob.at_most"],
+  [/^must be more than (\S+)$/, "prob.more_than"],
+  [/^must be less than (\S+)$/, "prob.less_than"],
+  [/^must be a number$/, "prob.number"],
+  [/^must be an integer$/, "prob.integer"],
+  [/^must be a string$/, "prob.string"],
+  [/^must be true or false$/, "prob.boolean"],
+  [/^has the wrong format$/, "prob.format"],
+  [/^unknown field$/, "prob.unknown_field"],
+  [/^unknown category$/, "prob.unknown_category"],
+  [/^no such area$/, "prob.no_area"],
+  [/^no such agency$/, "prob.no_agency"],
+  [/^taken$/, "prob.taken"],
+  [/^too large$/, "prob.too_large"],
+  [/^no GPS$/, "prob.no_gps"],
+  [/^at most (\d+) photos$/, "prob.max_photos"],
+  [/^at most (\d+) proof photos?$/, "prob.max_proof"],
+  [/^send exactly one photo$/, "prob.one_photo"],
+  [/^one of (.+)$/, "prob.one_of"],
+  [/^not allowed from (\S+)$/, "prob.not_from"],
+  [/^give lat and lon together$/, "prob.lat_lon"],
+  [/^3-32 letters, digits, '_' or '\.'$/, "prob.handle_rule"],
+  [/^is one of the most common passwords/, "prob.common_password"],
+  [/^must not be your handle$/, "prob.not_handle"],
+  [/^the report is already there$/, "prob.already_there"],
+  [/^give (?:to_area or to_agency, not both|area or agency \(exactly one\))$/, "prob.area_or_agency"],
+];
+
+/** The server's words without pointers into the API ("unknown category (see GET /api/categories)"). */
+function withoutApi(text) {
+  return String(text || "")
+    .replace(/\s*\([^()]*\/api\/[^()]*\)/g, "")
+    .replace(/\s*\b(?:see )?(?:GET|POST|PUT|DELETE) \/api\/\S*/g, "")
+    .trim();
+}
+
+/** One field problem in the user's language; null for words this file does not know. */
+function knownProblem(problem) {
+  const text = withoutApi(problem);
+  for (const [pattern, key] of PROBLEMS) {
+    const m = pattern.exec(text);
+    if (m) return t(key, { a: m[1], b: m[2] });
+  }
+  return null;
+}
+
+/** One field problem in the user's language; an unknown one as the server worded it. */
+export function problemText(problem) {
+  return knownProblem(problem) ?? withoutApi(problem);
+}
+
+function fieldLabel(name, labels) {
+  const key = labels[name] || (STRINGS.en["field." + name] ? "field." + name : null);
+  // The form's own label, without the question mark or colon it ends on ("What happened?" → "What happened").
+  return key ? t(key).replace(/[\s?:：]+$/, "") : name;
+}
+
+/**
+ * An ApiError (js/api.js) in the user's language: the code's sentence (or, for a code this file does not
+ * know, the server's message, which follows Accept-Language), then each refused field as "Label: problem",
+ * labels from the form (`labels`: field → i18n key of its <label>). A 422 `invalid` with fields says the
+ * fields only; no sentence appears twice.
+ */
+export function errorText(err, labels = {}) {
+  if (!err) return "";
+  if (err.status === 0) return t("err.offline");
+  const known = Boolean(STRINGS.en["err." + err.code]);
+  const own = known ? t("err." + err.code) : withoutApi(err.message);
+  const parts = [];
+  for (const [name, problem] of Object.entries(err.fields || {})) {
+    if (typeof problem !== "string" || problem === err.message) continue; // the message said it already
+    // Beside a code this file knows (photo_unsupported, …), a field repeating it in other words adds nothing.
+    const words = knownProblem(problem) ?? (known && err.code !== "invalid" ? null : withoutApi(problem));
+    if (words) parts.push(t("err.field", { label: fieldLabel(name, labels), problem: words }));
+  }
+  const lines = err.code === "invalid" && parts.length ? parts : [own, ...parts];
+  return [...new Set(lines.filter(Boolean))].join(" · ");
+}
+
+/** An error for a toast: "Something went wrong: …" around errorText. */
+export function errorToast(err, labels) {
+  return err && err.status === 0 ? t("err.offline") : t("common.error", { message: errorText(err, labels) });
 }

@@ -6,7 +6,7 @@ import { initFlags } from "./cards.js";
 import { detailOnEvent, initDetail, openDetail, refreshDetail } from "./detail.js";
 import { $, clear, h, toast } from "./dom.js";
 import { fillFilters, initFeed, prefetch, refreshCards, renderMeta, subscribeNear } from "./feed.js";
-import { lang, LANGS, onLangChange, setLang, t, translate } from "./i18n.js";
+import { errorToast, lang, LANGS, onLangChange, setLang, t, translate } from "./i18n.js";
 import { Live } from "./live.js";
 import * as mapView from "./map.js";
 import { fillCategories, initPostForm, openPostForm } from "./post_form.js";
@@ -156,7 +156,7 @@ function renderAccount() {
     box.append(
       h(
         "span",
-        { class: "who" },
+        { class: "who", title: state.user.handle },
         state.user.handle,
         " ",
         h("span", { class: "chip role" }, t("role." + state.user.role)),
@@ -203,7 +203,7 @@ function onLanguage() {
 
 boot().catch((err) => {
   console.error(err);
-  toast(t("common.error", { message: err.message }), "error");
+  toast(errorToast(err), "error");
 });
 
 // For tests and the curious: warga.state.live.drop() simulates a flaky network, suspend()/resume() an outage.

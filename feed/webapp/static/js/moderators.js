@@ -4,7 +4,7 @@
 import { api } from "./api.js";
 import { askReason, liveUpdateCards, patchCards, postCard } from "./cards.js";
 import { $, clear, debounce, h, toast } from "./dom.js";
-import { formatDate, t } from "./i18n.js";
+import { errorToast, formatDate, t } from "./i18n.js";
 import { isStaff, on, state } from "./state.js";
 import { unavailable } from "./officials.js";
 import { suspendButton } from "./trust.js";
@@ -91,7 +91,7 @@ async function resolveItem(post, action, label) {
     await api("POST", `/api/moderation/queue/${q.kind}/${q.id}`, { json: { action, reason } });
     loadQueue();
   } catch (err) {
-    toast(t("common.error", { message: err.message }), "error");
+    toast(errorToast(err), "error");
   }
 }
 
@@ -153,7 +153,7 @@ export async function loadLog(more) {
   } catch (err) {
     if (mine !== logSeq) return;
     clear(body);
-    msg.textContent = err.missing ? t("common.unavailable") : t("common.error", { message: err.message });
+    msg.textContent = err.missing ? t("common.unavailable") : errorToast(err);
     toast(msg.textContent, "error");
   }
 }

@@ -4,10 +4,19 @@
 import { api } from "./api.js";
 import { liveUpdateCards, patchCards, postCard } from "./cards.js";
 import { $, clear, debounce, h, toast } from "./dom.js";
-import { categoryName, duration, formatDate, statusName, t } from "./i18n.js";
+import { categoryName, duration, errorText, errorToast, formatDate, statusName, t } from "./i18n.js";
 import { emit, isOfficial, NEXT_STATUS, on, state } from "./state.js";
 import { locate } from "./where.js";
 
+// A refused field of the status change is named by the dialog's own label.
+const STATUS_LABELS = {
+  status: "official.new_status",
+  note: "official.note",
+  reason: "official.reason",
+  to_area: "official.to_area",
+  to_agency: "official.to_agency",
+  photo: "official.proof",
+};
 const MAX_AREA_SUBS = 15; // the gateway allows 20 subscriptions per socket; leave room for near + moderation
 let openDetail = () => {};
 let statusPost = null;
@@ -47,7 +56,7 @@ export function fillOfficialSelects() {
 
 export function unavailable(box, err) {
   clear(box).append(
-    h("p", { class: "notice", role: "status" }, err.missing ? t("common.unavailable") : t("common.error", { message: err.message })),
+    h("p", { class: "notice", role: "status" }, err.missing ? t("common.unavailable") : errorToast(err)),
   );
 }
 
@@ -273,8 +282,7 @@ async function submitStatus(e) {
     $("#dlg-status").close();
     if (!$("#view-inbox").hidden) loadInbox();
   } catch (err) {
-    const fields = Object.entries(err.fields || {}).map(([k, v]) => `${k}: ${v}`);
-    error.textContent = err.missing ? t("common.unavailable") : [err.message, ...fields].join(" — ");
+    error.textContent = err.missing ? t("common.unavailable") : errorText(err, STATUS_LABELS);
   } finally {
     button.disabled = false;
   }
@@ -365,7 +373,7 @@ async function downloadCsv() {
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   } catch (err) {
-    toast(t("common.error", { message: err.message }), "error");
+    toast(errorToast(err), "error");
   }
 }
 

@@ -6,10 +6,19 @@ import { areaNames } from "./areas.js";
 import { answers, check, clearErrors, renderQuestions, showServerErrors } from "./attributes.js";
 import { $, clear, h, toast } from "./dom.js";
 import { showHeld } from "./trust.js";
-import { categoryName, t } from "./i18n.js";
+import { categoryName, errorText, t } from "./i18n.js";
 import * as mapView from "./map.js";
 import { emit, state } from "./state.js";
 import { locate } from "./where.js";
+
+// A refused field is named by the form's own label.
+const FIELD_LABELS = {
+  category: "post.category",
+  text: "post.text",
+  photo: "post.photo",
+  lat: "post.location",
+  lon: "post.location",
+};
 
 let point = null; // {lat, lon} chosen for the report
 let retryKey = null; // kept only after a network failure: the retry of the same report reuses it
@@ -155,8 +164,9 @@ async function submit(e) {
   } catch (err) {
     if (err.status !== 0) retryKey = null; // the server answered: a corrected report is a new one
     clearErrors(form);
-    const fields = Object.entries(showServerErrors(form, err.fields)).map(([k, v]) => `${k}: ${v}`);
-    error.textContent = [err.status === 0 ? t("common.offline") : err.message, ...fields].join(" — ");
+    // The category questions' refusals go next to each question; the rest, by the form's labels, here.
+    const rest = showServerErrors(form, err.fields);
+    error.textContent = errorText({ status: err.status, code: err.code, message: err.message, fields: rest }, FIELD_LABELS);
   } finally {
     button.disabled = false;
     button.textContent = t("post.submit");

@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { askReason } from "./cards.js";
 import { $, clear, h, toast } from "./dom.js";
-import { formatDate, t } from "./i18n.js";
+import { errorText, errorToast, formatDate, t } from "./i18n.js";
 import { emit, isStaff, state } from "./state.js";
 import { unavailable } from "./officials.js";
 
@@ -63,11 +63,10 @@ async function submitSuspend(e) {
       },
     });
     $("#dlg-suspend").close();
-    toast(t("suspend.done", { handle: who.handle, posts: res.hidden_posts || 0 }));
+    toast(t("suspend.done", { handle: who.handle, n: res.hidden_posts || 0 }));
     emit("suspended", who);
   } catch (err) {
-    const fields = Object.entries(err.fields || {}).map(([k, v]) => `${k}: ${v}`);
-    $("#suspend-error").textContent = [err.message, ...fields].join(" — ");
+    $("#suspend-error").textContent = errorText(err, { reason: "suspend.reason", days: "suspend.days" });
   } finally {
     button.disabled = false;
   }
@@ -99,7 +98,7 @@ async function submitAppeal(e) {
     $("#appeal-msg").textContent = t("appeal.sent");
     $("#appeal-form").hidden = true;
   } catch (err) {
-    $("#appeal-msg").textContent = err.code === "already_appealed" ? t("appeal.already") : err.message;
+    $("#appeal-msg").textContent = err.code === "already_appealed" ? t("appeal.already") : errorText(err, { text: "appeal.label" });
     if (err.code === "already_appealed") $("#appeal-form").hidden = true;
   } finally {
     button.disabled = false;
@@ -157,7 +156,7 @@ async function decide(appeal, decision) {
     toast(t("appeals.done", { handle: appeal.user.handle }));
     loadAppeals();
   } catch (err) {
-    toast(t("common.error", { message: err.message }), "error");
+    toast(errorToast(err), "error");
   }
 }
 
@@ -179,7 +178,7 @@ export function duplicatesBox(post, { onMerged }) {
             "li",
             { class: "dup", dataset: { id: d.id } },
             d.thumb_url ? h("img", { src: d.thumb_url, alt: "", width: 48, height: 48, loading: "lazy" }) : null,
-            h("span", {}, t("merge.item", { text: d.text.slice(0, 80), m: Math.round(d.distance_m), votes: d.votes })),
+            h("span", {}, t("merge.item", { text: d.text.slice(0, 80), m: Math.round(d.distance_m), n: d.votes })),
             " ",
             h("button", { type: "button", class: "merge-btn", onclick: () => merge(post, d, onMerged) }, t("merge.into", { id: d.id })),
           ),
@@ -200,6 +199,6 @@ async function merge(post, original, onMerged) {
     dups = { id: null, answer: null };
     onMerged(original.id);
   } catch (err) {
-    toast(t("common.error", { message: err.message }), "error");
+    toast(errorToast(err), "error");
   }
 }
