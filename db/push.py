@@ -32,6 +32,21 @@ async def subscribe(conn: asyncpg.Connection, user_id: int, endpoint: str, p256d
     return created
 
 
+async def known(conn: asyncpg.Connection, endpoint: str) -> bool:
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM push_subscriptions WHERE endpoint = $1)", endpoint
+    )
+    return found
+
+
+async def lock_and_count(conn: asyncpg.Connection, user_id: int) -> int:
+    """Lock the user's row until the transaction ends (concurrent subscribes of one account queue, so a cap
+    holds), and count their subscriptions."""
+    await conn.execute("SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE", user_id)
+    value: int = await conn.fetchval("SELECT count(*) FROM push_subscriptions WHERE user_id = $1", user_id)
+    return value
+
+
 async def unsubscribe(conn: asyncpg.Connection, user_id: int, endpoint: str) -> bool:
     status = await conn.execute(
         "DELETE FROM push_subscriptions WHERE user_id = $1 AND endpoint = $2", user_id, endpoint

@@ -29,10 +29,16 @@ def post_url(post_id: int) -> str:
     return f"/?post={post_id}"
 
 
-def render(event_type: str, view: Mapping[str, Any], post_id: int, *, own_report: bool) -> dict[str, Any]:
+def render(
+    event_type: str, view: Mapping[str, Any], post_id: int, *, own_report: bool, as_owner: bool = False
+) -> dict[str, Any]:
     """The notification for one recipient from their view of the event."""
     post = view.get("post") or {}
     title, body = _words(event_type, view, post, own_report)
+    step = view.get("step") or {}
+    if as_owner and step.get("status") == "forwarded":  # to the new owner: it is theirs now
+        category = CATEGORIES.get(str(post.get("category")), ("Laporan", ""))[0]
+        title = f"Laporan diteruskan ke Anda: {category}"
     return {"title": title, "body": _short(body), "url": post_url(post_id), "post_id": post_id}
 
 

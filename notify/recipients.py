@@ -1,6 +1,7 @@
 """Who is told of an outbox event, and which of its views each may see (kernel.visibility):
 - officials of the event's areas (the report's area chain and owning agency; for an escalation the areas it
-  escalates to) hear of a report routed to them (post.created), an escalation and a reopen;
+  escalates to) hear of a report routed to them (post.created), an escalation and a reopen; the new owner
+  (the area or agency it was forwarded to, not the chain above) hears of a forward;
 - the reporter and the report's followers hear of every status step, a comment, a merge.
 Nobody hears of their own action, of a report that is hidden, held or deleted now, or of a comment hidden or
 deleted now; each recipient gets the view of the audience they fall in now, never more (feed.core.outbox
@@ -32,12 +33,13 @@ class Notice:
     user_id: int
     view: Mapping[str, Any]  # the event's view for this recipient's audience
     own_report: bool
+    as_owner: bool = False  # told as an official the report is routed to (not as its reporter or follower)
 
 
 async def notices(conn: asyncpg.Connection, event: Mapping[str, Any]) -> list[Notice]:
     """Everyone to tell of `event` (an events row), with what they may see of it."""
-    payload, post_id = event["payload"], event["post_id"]
-    to_officials, to_followers = _who(event["type"], _step(payload))
+    payload, post_id, step = event["payload"], event["post_id"], _step(event["payload"])
+    to_officials, to_followers = _who(event["type"], step)
     if post_id is None or not (to_officials or to_followers):
         return []
     post = await posts_db.get(conn, post_id)
@@ -45,9 +47,10 @@ async def notices(conn: asyncpg.Connection, event: Mapping[str, Any]) -> list[No
     if post is None or not post_visible(post, PUBLIC):
         return []
     comment = await comments_db.get(conn, payload["comment_id"]) if payload.get("comment_id") else None
-    wanted: set[int] = set()
+    owners_told: set[int] = set()
     if to_officials:
-        wanted |= set(await officials_of(conn, event["area_ids"]))
+        owners_told = set(await officials_of(conn, _routed_to(event, step, post)))
+    wanted = set(owners_told)
     if to_followers:
         wanted |= {post["author_id"], *await follows_db.followers(conn, post_id)}
     wanted.discard(_actor(event["type"], payload, post))
@@ -63,7 +66,8 @@ async def notices(conn: asyncpg.Connection, event: Mapping[str, Any]) -> list[No
             continue
         if comment is not None and not comment_visible(comment, post, who):
             continue
-        found.append(Notice(user_id, view, user_id == post["author_id"]))
+        own = user_id == post["author_id"]
+        found.append(Notice(user_id, view, own, as_owner=user_id in owners_told and not own))
     return found
 
 
@@ -74,9 +78,26 @@ def urgency(event_type: str) -> str:
 def _who(event_type: str, step: Mapping[str, Any] | None) -> tuple[bool, bool]:
     """(to the owning officials, to the reporter and followers) for this kind of event."""
     reopened = step is not None and step.get("kind") == "reopened"
-    officials = event_type in ("post.created", "post.escalated") or reopened
+    officials = event_type in ("post.created", "post.escalated") or reopened or _forwarded(step)
     followers = event_type in FOLLOWED or (event_type == "post.updated" and step is not None)
     return officials, followers
+
+
+def _forwarded(step: Mapping[str, Any] | None) -> bool:
+    return step is not None and step.get("kind") == "status" and step.get("status") == "forwarded"
+
+
+def _routed_to(
+    event: Mapping[str, Any], step: Mapping[str, Any] | None, post: Mapping[str, Any]
+) -> list[int]:
+    """The owner keys whose officials hear of the event: the event's own (the report's area chain and
+    agency; an escalation's targets), or for a forward only the new owner: the area, or the agency."""
+    if not _forwarded(step):
+        return list(event["area_ids"])
+    assert step is not None
+    if step.get("to_area") is not None:
+        return [step["to_area"]]
+    return [agency_key(post["agency_id"])] if post["agency_id"] is not None else []
 
 
 def _step(payload: Mapping[str, Any]) -> Mapping[str, Any] | None:

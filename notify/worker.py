@@ -69,8 +69,11 @@ class Notifier:
         self._task: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
-        """Load (or make, on the very first start) the VAPID key, open the guarded HTTP client."""
+        """Load (or make, on the very first start) the VAPID key, open the guarded HTTP client. A subject no
+        push service would accept stops the start, rather than every push later."""
         s = self._settings
+        if not s.push_subject.startswith(("mailto:", "https://")):
+            raise ValueError(f"WARGA_VAPID_SUBJECT must be a mailto: or https: URL, not {s.push_subject!r}")
         async with self._pool.acquire() as conn:
             key = await push_db.vapid_key(conn, s.vapid_private_key.reveal() if s.vapid_private_key else None)
             await push_db.lock_cursor(conn)  # the cursor exists from now: retention waits for it
@@ -140,8 +143,9 @@ class Notifier:
         now, urgency = self.clock(), recipients.urgency(event["type"])
         rows = []
         for notice in notices:
+            own, owner = notice.own_report, notice.as_owner
             payload = message.render(
-                event["type"], notice.view, event["post_id"], own_report=notice.own_report
+                event["type"], notice.view, event["post_id"], own_report=own, as_owner=owner
             )
             for sub_id in by_user.get(notice.user_id, ()):
                 rows.append((event["id"], notice.user_id, sub_id, event["post_id"], urgency, payload, now))

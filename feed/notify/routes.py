@@ -33,6 +33,7 @@ def routes() -> list[BaseRoute]:
             response=Subscribed,
             status=201,
             also={200: Subscribed},
+            errors=(409,),
         ),
         endpoint(
             "/api/push/subscriptions",

@@ -13,11 +13,14 @@ from db import push as push_db
 from feed.core.auth import require_user
 from feed.core.context import runtime_of
 from feed.core.endpoint import json_body, respond
-from feed.core.errors import invalid, not_found
+from feed.core.errors import ApiError, invalid, not_found
 from feed.notify.shapes import PushSubscriptionBody, Subscribed, Unsubscribe
 from kernel import egress
 
 P256_POINT_BYTES, AUTH_SECRET_BYTES = 65, 16
+# Every notification is one POST per subscription: without a cap, one account could make the server send
+# thousands of requests per event to a public host of its choosing. A person has a few browsers.
+MAX_PER_USER = 20
 
 
 async def subscribe(request: Request) -> Response:
@@ -29,7 +32,15 @@ async def subscribe(request: Request) -> Response:
         await egress.check(body.endpoint, allow_private=runtime.settings.push_allow_private)
     except egress.EgressRefused as exc:
         raise invalid({"endpoint": str(exc)}) from None
-    async with runtime.pool.acquire() as conn:
+    async with runtime.pool.acquire() as conn, conn.transaction():
+        count = await push_db.lock_and_count(conn, user.id)  # one subscriber per account at a time
+        if count >= MAX_PER_USER and not await push_db.known(conn, body.endpoint):
+            raise ApiError(
+                409,
+                "too_many_subscriptions",
+                f"At most {MAX_PER_USER} browsers per account; remove one first.",
+                {"endpoint": "too many subscriptions"},
+            )
         created = await push_db.subscribe(conn, user.id, body.endpoint, body.keys.p256dh, body.keys.auth)
     return respond(Subscribed(body.endpoint, created), 201 if created else 200)
 

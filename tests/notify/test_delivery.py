@@ -228,3 +228,47 @@ async def test_a_merge_reaches_the_duplicates_reporter_and_the_payload_stays_sma
     [pushed] = push_service.messages(lurah.sub_id)
     plain = lurah.decrypt_bytes(pushed)
     assert len(plain) <= MAX_PAYLOAD_BYTES and json.loads(plain)["body"].endswith("…")
+
+
+async def test_a_forward_reaches_the_agency_and_a_reopen_reaches_it_too(
+    client: httpx.AsyncClient,
+    notifier: Notifier,
+    world: World,
+    make_user: MakeUser,
+    subscribe: Subscribe,
+    push_service: PushService,
+) -> None:
+    body = {"code": "DSDA", "name": "Dinas Sumber Daya Air", "categories": ["flood"]}
+    assert (
+        await client.post("/api/admin/agencies", json=body, headers=world.admin.headers)
+    ).status_code == 201
+    dsda = await make_user()
+    body = {"handle": dsda.handle, "agency": "DSDA"}
+    assert (
+        await client.post("/api/admin/officials", json=body, headers=world.admin.headers)
+    ).status_code == 201
+    agency, camat, reporter = (
+        await subscribe(dsda),
+        await subscribe(world.camat),
+        await subscribe(world.citizen),
+    )
+    post = await post_at(client, world.citizen, IN_L1, "flood")
+    r = await change(client, world.lurah, post["id"], "forwarded", to_agency="DSDA", note="saluran tersumbat")
+    assert r.status_code == 200, r.text
+    await notifier.drain()
+    [forwarded] = received(push_service, agency)
+    assert (
+        forwarded["title"] == "Laporan diteruskan ke Anda: Banjir"
+        and forwarded["body"] == "saluran tersumbat"
+    )
+    assert [m["title"] for m in received(push_service, camat)] == ["Laporan baru: Banjir"]  # not the forward
+    assert [m["title"] for m in received(push_service, reporter)] == ["Status laporan: Diteruskan"]
+    r = await change(client, dsda, post["id"], "rejected", reason="bukan saluran kami")
+    assert r.status_code == 200, r.text
+    r = await client.post(
+        f"/api/posts/{post['id']}/reopen", json={"reason": "masih banjir"}, headers=world.citizen.headers
+    )
+    assert r.status_code == 200, r.text
+    await notifier.drain()
+    assert [m["title"] for m in received(push_service, agency)][1:] == ["Laporan dibuka lagi: Banjir"]
+    assert [m["title"] for m in received(push_service, camat)][1:] == ["Laporan dibuka lagi: Banjir"]

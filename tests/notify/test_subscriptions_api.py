@@ -95,3 +95,20 @@ async def test_only_a_visible_post_can_be_followed(
     assert r.status_code == 200, r.text
     r = await client.put(f"/api/posts/{post['id']}/follow", headers=fan.headers)
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+async def test_an_account_has_at_most_20_subscriptions(
+    client: httpx.AsyncClient, make_user: MakeUser, push_service: PushService, allow_private: Any
+) -> None:
+    """Each subscription is one POST per notification: a cap keeps one account from aiming thousands of
+    requests per event at a host of its choosing."""
+    alice = await make_user()
+    browsers = [BrowserClient(push_service) for _ in range(21)]
+    for browser in browsers[:20]:
+        r = await client.post("/api/push/subscriptions", json=browser.subscription, headers=alice.headers)
+        assert r.status_code == 201, r.text
+    r = await client.post("/api/push/subscriptions", json=browsers[20].subscription, headers=alice.headers)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "too_many_subscriptions"
+    # A browser already registered may still renew its keys.
+    r = await client.post("/api/push/subscriptions", json=browsers[0].subscription, headers=alice.headers)
+    assert r.status_code == 200
