@@ -35,6 +35,10 @@ WORDS = {
         "comment_too_long": "Tulis komentar: maksimal 2000 karakter",
         "comment_empty": "Tulis komentar dulu; komentar tidak boleh kosong.",
         "category_unknown": "Kategori: tidak dikenal",
+        "common_password": "Kata sandi: termasuk kata sandi yang paling umum; pilih yang lain",
+        "taken": "Nama pengguna itu sudah dipakai.",
+        "bad_credentials": "Nama pengguna atau kata sandi salah.",
+        "not_a_photo": "Foto harus berformat JPEG, PNG, WebP atau HEIC.",
     },
     "en-US": {
         "signup": "Sign up",
@@ -45,10 +49,14 @@ WORDS = {
         "comment_too_long": "Write a comment: must be at most 2000 characters",
         "comment_empty": "Write a comment first; a comment cannot be empty.",
         "category_unknown": "Category: is not a known category",
+        "common_password": "Password: is one of the most common passwords; choose another",
+        "taken": "That handle is taken.",
+        "bad_credentials": "Wrong handle or password.",
+        "not_a_photo": "Photos must be JPEG, PNG, WebP or HEIC.",
     },
 }
 # The API's words and pointers that must never reach the page.
-API_WORDS = ("Some fields are invalid", "text:", "category:", "/api/", "(see GET")
+API_WORDS = ("Some fields are invalid", "text:", "category:", "handle:", "photo:", "/api/", "(see GET")
 
 
 async def in_view(page: Any, selector: str, width: int) -> dict[str, float]:
@@ -148,6 +156,46 @@ async def test_a_refused_report_names_the_field_by_its_label_in_the_page_languag
     await page.fill("#post-text", "Ada benda aneh di langit")
     await page.click("#post-submit")
     await refusal(page, "#post-error", WORDS[locale]["category_unknown"])
+
+
+@pytest.mark.parametrize(("locale", "viewport"), [SCREENS[0], SCREENS[3]])
+async def test_a_refused_photo_is_said_once(
+    open_page: OpenPage, web_user: MakeWebUser, locale: str, viewport: dict[str, int]
+) -> None:
+    alice = await web_user()
+    tab = await open_page(alice, locale=locale, viewport=viewport, at=spot())
+    page = tab.page
+    await page.click("#new-post")
+    await page.select_option("#post-category", "garbage")
+    await page.fill("#post-text", "Tumpukan sampah di ujung gang")
+    text_file = {"name": "foto.jpg", "mimeType": "image/jpeg", "buffer": b"this is not a photo at all\n" * 20}
+    await page.set_input_files("#post-photo", files=[text_file])
+    await page.click("#post-submit")
+    shown = await refusal(page, "#post-error", WORDS[locale]["not_a_photo"])
+    assert shown.strip() == WORDS[locale]["not_a_photo"], shown  # the sentence alone, not repeated per field
+
+
+@pytest.mark.parametrize(("locale", "viewport"), [SCREENS[0], SCREENS[3]])
+async def test_sign_up_and_sign_in_refusals_in_the_page_language(
+    open_page: OpenPage, web_user: MakeWebUser, locale: str, viewport: dict[str, int]
+) -> None:
+    someone = await web_user()
+    tab = await open_page(locale=locale, viewport=viewport, at=spot())
+    page, words = tab.page, WORDS[locale]
+    await page.click("#signup-btn")
+    await page.fill("#auth-handle", f"baru_{locale[:2]}_{viewport['width']}")
+    await page.fill("#auth-password", "password123")
+    await page.click("#auth-submit")
+    await refusal(page, "#auth-error", words["common_password"])
+    await page.fill("#auth-handle", someone.handle)
+    await page.fill("#auth-password", "rahasia-sekali-123")
+    await page.click("#auth-submit")
+    shown = await refusal(page, "#auth-error", words["taken"])
+    assert shown.strip() == words["taken"], shown
+    await page.click("#auth-switch")  # to signing in
+    await page.fill("#auth-password", "not-the-password")
+    await page.click("#auth-submit")
+    await refusal(page, "#auth-error", words["bad_credentials"])
 
 
 @pytest.mark.parametrize(("locale", "viewport"), SCREENS)

@@ -859,7 +859,7 @@ function fieldLabel(name, labels) {
  * An ApiError (js/api.js) in the user's language: the code's sentence (or, for a code this file does not
  * know, the server's message, which follows Accept-Language), then each refused field as "Label: problem",
  * labels from the form (`labels`: field → i18n key of its <label>). A 422 `invalid` with fields says the
- * fields only; no sentence appears twice.
+ * fields only; a known code says its sentence only; no sentence appears twice.
  */
 export function errorText(err, labels = {}) {
   if (!err) return "";
@@ -868,10 +868,10 @@ export function errorText(err, labels = {}) {
   const own = known ? t("err." + err.code) : withoutApi(err.message);
   const parts = [];
   for (const [name, problem] of Object.entries(err.fields || {})) {
-    if (typeof problem !== "string" || problem === err.message) continue; // the message said it already
-    // Beside a code this file knows (photo_unsupported, …), a field repeating it in other words adds nothing.
-    const words = knownProblem(problem) ?? (known && err.code !== "invalid" ? null : withoutApi(problem));
-    if (words) parts.push(t("err.field", { label: fieldLabel(name, labels), problem: words }));
+    // Beside a code this file knows (photo_unsupported, handle_taken, …) a field only repeats its sentence
+    // in other words ("photo: Photos must be …", "handle: taken"): the sentence alone says it.
+    if (typeof problem !== "string" || problem === err.message || (known && err.code !== "invalid")) continue;
+    parts.push(t("err.field", { label: fieldLabel(name, labels), problem: problemText(problem) }));
   }
   const lines = err.code === "invalid" && parts.length ? parts : [own, ...parts];
   return [...new Set(lines.filter(Boolean))].join(" · ");
