@@ -39,6 +39,7 @@ WORDS = {
         "taken": "Nama pengguna itu sudah dipakai.",
         "bad_credentials": "Nama pengguna atau kata sandi salah.",
         "not_a_photo": "Foto harus berformat JPEG, PNG, WebP atau HEIC.",
+        "no_area": "Teruskan ke wilayah (atau dinas di bawah): wilayah tidak ditemukan",
     },
     "en-US": {
         "signup": "Sign up",
@@ -53,10 +54,12 @@ WORDS = {
         "taken": "That handle is taken.",
         "bad_credentials": "Wrong handle or password.",
         "not_a_photo": "Photos must be JPEG, PNG, WebP or HEIC.",
+        "no_area": "Forward to area: no such area",
     },
 }
 # The API's words and pointers that must never reach the page.
-API_WORDS = ("Some fields are invalid", "text:", "category:", "handle:", "photo:", "/api/", "(see GET")
+API_WORDS = ("Some fields are invalid", "text:", "category:", "handle:", "photo:", "to_area", "/api/", "(see")
+API_WORDS += ("(give",)
 
 
 async def in_view(page: Any, selector: str, width: int) -> dict[str, float]:
@@ -212,7 +215,7 @@ async def test_an_empty_or_refused_comment_is_answered_in_the_dialog(
     tab = await open_page(alice, locale=locale, viewport=viewport, at=here)
     page, words = tab.page, WORDS[locale]
     await card(tab, "Got mampet").locator("button.open").click()
-    await expect(page.locator("#dlg-detail")).to_be_visible()
+    await expect(page.locator("#detail-body")).to_contain_text("Got mampet di gang")  # loaded
     # Spaces only: the dialog says why nothing was sent.
     await page.fill("#comment-text", "   \n  ")
     await page.click("#comment-form button[type=submit]")
@@ -230,3 +233,28 @@ async def test_an_empty_or_refused_comment_is_answered_in_the_dialog(
     await expect(page.locator("#comment-error")).to_have_text("")
     await page.click("#comment-form button[type=submit]")
     await expect(page.locator("#detail-comments")).to_contain_text("Sudah dua hari")
+
+
+@pytest.mark.parametrize(("locale", "viewport"), [SCREENS[0], SCREENS[3]])
+async def test_a_refused_status_change_names_the_dialog_field(
+    open_page: OpenPage,
+    web_user: MakeWebUser,
+    api: httpx.AsyncClient,
+    web_areas: None,
+    locale: str,
+    viewport: dict[str, int],
+) -> None:
+    alice, admin = await web_user(), await web_user("admin")
+    bogor = (-6.5950, 106.8166)  # outside every area: the admins' fallback queue
+    text = f"Pohon tumbang, diteruskan ke mana ({locale})"
+    await create_post(api, alice, text, bogor, "tree")
+    tab = await open_page(admin, locale=locale, viewport=viewport, at=bogor)
+    page = tab.page
+    await page.click('#nav a[data-view="inbox"]')
+    await page.check("#inbox-unrouted")
+    item = page.locator("#inbox-list > li", has_text=text)
+    await item.locator("button.status-btn").click()
+    await page.select_option("#status-value", "forwarded")
+    await page.fill("#status-to-area", "31.99.99.9999")
+    await page.click("#status-submit")
+    await refusal(page, "#status-error", WORDS[locale]["no_area"])

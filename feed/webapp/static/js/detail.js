@@ -283,7 +283,6 @@ async function sendComment(e) {
   }
   const input = $("#comment-text");
   const text = input.value.trim();
-  if (!current) return;
   // Said in the dialog, next to the field: a toast would sit behind the open modal dialog.
   const problem = $("#comment-error");
   if (!text) {
@@ -292,6 +291,7 @@ async function sendComment(e) {
     input.focus();
     return;
   }
+  if (!current) return; // the report is still loading
   problem.textContent = "";
   input.removeAttribute("aria-invalid");
   const button = e.submitter || $("#comment-form button");
