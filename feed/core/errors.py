@@ -74,7 +74,9 @@ MESSAGES_ID = {
     "photo_empty": "Foto kosong (0 byte).",
     "photo_failed": "Foto tidak dapat diproses; coba lagi atau pakai foto lain.",
     "photo_unavailable": "Pemrosesan foto sedang tidak berjalan; coba lagi.",
+    "photo_timeout": "Foto terlalu lama diproses; coba foto yang lebih kecil.",
     "no_location": "Foto ini tidak membawa posisi GPS.",
+    "too_many_subscriptions": "Terlalu banyak peramban untuk akun ini; hapus satu dulu.",
 }
 
 

@@ -3,6 +3,8 @@ header; `code` and `fields` are the same in both (clients match those, not the w
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -71,5 +73,12 @@ def test_language_from_the_header(header: str | None, lang: str) -> None:
     assert language(_request(header)) == lang
 
 
-def test_every_http_status_code_has_indonesian_words() -> None:
-    assert set(_HTTP_CODES.values()) <= set(MESSAGES_ID)
+def test_every_code_the_app_raises_has_indonesian_words() -> None:
+    """Read from the source: a new code without words would answer English to an Indonesian page."""
+    root = Path(__file__).resolve().parents[2]
+    raised = re.compile(r"(?:ApiError|PhotoRejected)\(\s*\d+,\s*\"([a-z_]+)\"")
+    codes = {
+        c for d in ("feed", "media") for p in (root / d).rglob("*.py") for c in raised.findall(p.read_text())
+    }
+    assert {"invalid", "photo_timeout", "handle_taken"} <= codes  # the pattern finds them
+    assert (codes | set(_HTTP_CODES.values())) - set(MESSAGES_ID) == set()
