@@ -14,6 +14,7 @@ let comments = [];
 let timeline = null; // null = the timeline endpoint is not there yet
 let pendingComment = null; // {text, key} of a comment whose sending failed on the network
 let gone = false; // the post on screen was withdrawn for this user while the window was open
+let following = null; // whether the signed-in user follows the post on screen (null = not known yet)
 
 export function initDetail() {
   const dlg = $("#dlg-detail");
@@ -56,9 +57,67 @@ export async function openDetail(id) {
     clear($("#detail-body")).append(h("p", { role: "alert" }, errorToast(err)));
     return;
   }
+  following = null;
   renderHead();
   loadTimeline(id);
   loadComments(id);
+  loadFollowing(id);
+}
+
+/**
+ * Whether the signed-in user follows report `id` (docs/notifications.md): GET /api/me/follows lists the
+ * followed reports newest first (by id), so the pages are read only until an id below `id` shows up.
+ */
+async function loadFollowing(id) {
+  if (!state.user) return;
+  const userId = state.user.id;
+  let before = null;
+  let found = false;
+  try {
+    for (let pages = 0; pages < 50; pages++) {
+      const res = await api("GET", "/api/me/follows", { query: { limit: 200, before } });
+      const items = res.items || [];
+      if (items.some((x) => x.post_id === id)) found = true;
+      if (found || !res.next || !items.length || items[items.length - 1].post_id < id) break;
+      before = res.next;
+    }
+  } catch {
+    return; // the button stays away rather than guess
+  }
+  if (current && current.id === id && state.user && state.user.id === userId) {
+    following = found;
+    renderHead();
+  }
+}
+
+function followButton(p) {
+  if (!state.user || following === null) return null;
+  return h(
+    "button",
+    {
+      type: "button",
+      class: "follow-btn" + (following ? " on" : ""),
+      "aria-pressed": following ? "true" : "false",
+      title: t(following ? "detail.unfollow_hint" : "detail.follow_hint"),
+      onclick: (e) => toggleFollow(p.id, e.currentTarget),
+    },
+    t(following ? "detail.following" : "detail.follow"),
+  );
+}
+
+async function toggleFollow(id, button) {
+  const want = !following;
+  button.disabled = true;
+  try {
+    const res = await api(want ? "PUT" : "DELETE", `/api/posts/${id}/follow`);
+    if (current && current.id === id) {
+      following = Boolean(res && res.following);
+      renderHead();
+    }
+  } catch (err) {
+    button.disabled = false;
+    toast(errorToast(err), "error");
+  }
 }
 
 /**
@@ -172,6 +231,7 @@ function renderHead() {
         ? h("button", { type: "button", class: "primary-outline status-btn", onclick: () => emit("change-status", p) }, t("official.change_status"))
         : null,
       canReopen(p) ? h("button", { type: "button", class: "reopen-btn", onclick: openReopen }, t("detail.reopen")) : null,
+      followButton(p),
       suspendButton(p.author),
     ),
     duplicatesBox(p, { onMerged: () => openDetail(p.id) }),
