@@ -91,6 +91,7 @@ def csp(ws_url: str, tile_url: str, media_base_url: str) -> str:
             "style-src 'self' 'unsafe-inline'",
             "img-src " + " ".join(images),
             "connect-src " + " ".join(connect),
+            "worker-src 'self'",
             "object-src 'none'",
             "base-uri 'none'",
             "frame-ancestors 'none'",
@@ -133,6 +134,28 @@ async def index(request: Request) -> Response:
     return Response(plain, media_type="text/html; charset=utf-8", headers=headers)
 
 
+# The service worker's own policy: it fetches nothing and imports nothing.
+SW_CSP = "default-src 'none'"
+
+
+@lru_cache(maxsize=1)
+def _worker() -> tuple[bytes, bytes]:
+    body = (STATIC / "sw.js").read_bytes()
+    return body, gzip.compress(body, mtime=0)
+
+
+async def service_worker(request: Request) -> Response:
+    """static/sw.js at the site root, so its scope may be the whole site (docs/notifications.md)."""
+    plain, packed = _worker()
+    headers = dict(HEADERS)
+    headers["Content-Security-Policy"] = SW_CSP
+    headers["Service-Worker-Allowed"] = "/"
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed, media_type="text/javascript; charset=utf-8", headers=headers)
+    return Response(plain, media_type="text/javascript; charset=utf-8", headers=headers)
+
+
 def routes() -> list[BaseRoute]:
     return [
         endpoint(
@@ -143,6 +166,15 @@ def routes() -> list[BaseRoute]:
             tag="meta",
             media={"text/html": None},
             description="HTML page",
+        ),
+        endpoint(
+            "/sw.js",
+            "GET",
+            service_worker,
+            summary="The web app's service worker (Web Push)",
+            tag="meta",
+            media={"text/javascript": None},
+            description="JavaScript",
         ),
         Mount("/static", app=GZipMiddleware(StaticFiles(directory=STATIC), minimum_size=512), name="static"),
     ]

@@ -10,6 +10,7 @@ import { errorToast, lang, LANGS, onLangChange, setLang, t, translate } from "./
 import { Live } from "./live.js";
 import * as mapView from "./map.js";
 import { fillCategories, initPostForm, openPostForm } from "./post_form.js";
+import { pushButton } from "./push.js";
 import { isOfficial, isStaff, MONAS, on, state } from "./state.js";
 import { dropModeration, initModerators, loadLog, loadQueue, subscribeModeration } from "./moderators.js";
 import { dropAreaSubscriptions, fillOfficialSelects, initOfficials, loadInbox, loadLeague } from "./officials.js";
@@ -73,6 +74,7 @@ async function boot() {
   renderAccount();
   route();
   window.addEventListener("hashchange", route);
+  openLinkedPost();
 
   // Only if the browser already allows it: no permission prompt on load.
   const here = await locate({ prompt: false });
@@ -161,6 +163,7 @@ function renderAccount() {
         " ",
         h("span", { class: "chip role" }, t("role." + state.user.role)),
       ),
+      pushButton(),
       h("button", { type: "button", id: "signout-btn", onclick: signOut }, t("auth.signout")),
     );
   } else {
@@ -173,6 +176,15 @@ function renderAccount() {
     const link = document.querySelector(`#nav a[data-view="${name}"]`);
     if (link) link.parentElement.hidden = Boolean(view.visible && !view.visible());
   }
+}
+
+/** `/?post=42` (a notification's link, sw.js): that report opens, and the address goes back to the page's. */
+function openLinkedPost() {
+  const params = new URLSearchParams(location.search);
+  const id = params.get("post");
+  if (!id) return;
+  history.replaceState(null, "", location.pathname + location.hash);
+  if (/^[0-9]+$/.test(id)) openDetail(Number(id));
 }
 
 function route() {
