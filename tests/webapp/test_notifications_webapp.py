@@ -292,3 +292,23 @@ async def test_a_notifications_link_opens_its_report(
     await tab.page.goto(f"{web_server.url}/?post={post['id']}")
     await expect(tab.page.locator("#dlg-detail .detail-text")).to_have_text(text)
     assert "?post=" not in tab.page.url
+
+
+async def test_signing_out_takes_the_browsers_subscription_off_the_account(
+    open_page: OpenPage, web_user: MakeWebUser, web_db: asyncpg.Pool
+) -> None:
+    alice = await web_user()
+    tab = await open_page(alice, wait_live=False)
+    await tab.page.context.add_init_script(FAKE_PUSH_SERVICE)
+    await tab.page.reload()
+    await tab.page.context.grant_permissions(["notifications"])
+    button = tab.page.locator("#push-btn")
+    await expect(button).to_have_attribute("aria-label", "Turn on notifications")
+    async with tab.page.expect_response(lambda r: r.url.endswith("/api/push/subscriptions")) as posted:
+        await button.click()
+    assert (await posted.value).status == 201
+    async with tab.page.expect_response(lambda r: r.url.endswith("/api/push/subscriptions")) as deleted:
+        await tab.page.click("#signout-btn")
+    assert (await deleted.value).status == 204
+    await expect(tab.page.locator("#signin-btn")).to_be_visible()
+    assert await web_db.fetchval("SELECT count(*) FROM push_subscriptions WHERE user_id = $1", alice.id) == 0

@@ -4,6 +4,7 @@
 import { api, setToken, token } from "./api.js";
 import { $ } from "./dom.js";
 import { errorText, t, translate } from "./i18n.js";
+import { forgetPush } from "./push.js";
 import { emit, on, state } from "./state.js";
 import { showSuspended } from "./trust.js";
 
@@ -68,6 +69,7 @@ async function submit(e) {
 }
 
 export async function signOut() {
+  await forgetPush(); // while the token still says whose subscription it is
   try {
     await api("POST", "/api/auth/logout");
   } catch {

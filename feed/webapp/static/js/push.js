@@ -97,3 +97,12 @@ export async function turnOff() {
   toast(t("push.disabled"));
   return true;
 }
+
+/** Signing out: this browser stops receiving the account's pushes (quietly; the sign-out goes on regardless). */
+export async function forgetPush() {
+  if (!("serviceWorker" in navigator) || !("PushManager" in window)) return;
+  const sub = await currentSubscription().catch(() => null);
+  if (!sub) return;
+  await api("DELETE", "/api/push/subscriptions", { json: { endpoint: sub.endpoint } }).catch(() => null);
+  await sub.unsubscribe().catch(() => false);
+}
