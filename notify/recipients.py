@@ -9,19 +9,17 @@ stored one per audience when the event was written)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
-from db import agencies as agencies_db
-from db import areas as areas_db
 from db import comments as comments_db
 from db import follows as follows_db
-from db import officials as officials_db
 from db import posts as posts_db
 from db import push as push_db
+from db.owners import officials_of, owner_keys
 from kernel.owners import agency_key
 from kernel.visibility import PUBLIC, audience, comment_visible, post_visible
 
@@ -56,7 +54,7 @@ async def notices(conn: asyncpg.Connection, event: Mapping[str, Any]) -> list[No
     wanted.discard(_actor(event["type"], payload, post))
     if not wanted:
         return []
-    owners = await officials_of(conn, await _owner_keys(conn, post))
+    owners = await officials_of(conn, await owner_keys(conn, post["area_id"], post["agency_id"]))
     roles = await push_db.roles(conn, sorted(wanted))
     found = []
     for user_id in sorted(wanted):
@@ -132,23 +130,3 @@ def _view(payload: Mapping[str, Any], who: str) -> Mapping[str, Any] | None:
         return None
     view: Mapping[str, Any] = payload["views"][index]
     return view
-
-
-async def officials_of(conn: asyncpg.Connection, keys: Sequence[int]) -> list[int]:
-    """Officials of these areas and (negative keys, kernel.owners.agency_key) agencies, as of now."""
-    areas = [k for k in keys if k > 0]
-    agencies = [-k for k in keys if k < 0]
-    found: set[int] = set()
-    if areas:
-        found |= set(await officials_db.officials_of(conn, areas))
-    if agencies:
-        found |= set(await agencies_db.officials_of(conn, agencies))
-    return sorted(found)
-
-
-async def _owner_keys(conn: asyncpg.Connection, post: Mapping[str, Any]) -> list[int]:
-    """Who owns the report now: its area chain (a camat owns the kelurahan's reports) and its agency."""
-    keys = [a["id"] for a in await areas_db.chain(conn, post["area_id"])] if post["area_id"] else []
-    if post["agency_id"] is not None:
-        keys.append(agency_key(post["agency_id"]))
-    return keys

@@ -21,15 +21,12 @@ from typing import Any
 
 import asyncpg
 
-from db import agencies as agencies_db
-from db import areas as areas_db
 from db import comments as comments_db
 from db import events as events_db
-from db import officials as officials_db
 from db import posts as posts_db
+from db.owners import officials_of, owner_keys
 from feed.core.privacy import is_fuzzed
 from feed.core.serialize import comment_json, post_json
-from kernel.owners import agency_key
 from kernel.visibility import (
     AUDIENCES,
     AUTHOR,
@@ -114,7 +111,7 @@ async def emit(
         areas = await owner_keys(conn, row["area_id"], row["agency_id"])
     exact = {"lat": row["lat"], "lon": row["lon"]} if is_fuzzed(row) else None
     # Officials are told apart from the public only where their view differs: a fuzzed post's position.
-    officials = await _officials(conn, areas) if exact is not None and not kind.staff_only else []
+    officials = await officials_of(conn, areas) if exact is not None and not kind.staff_only else []
     views: list[dict[str, Any]] = []
     by: dict[str, int | None] = {}
     for who in AUDIENCES:
@@ -189,24 +186,3 @@ def _view(
     if comment is not None:
         view["comment"] = comment_json(comment)
     return view
-
-
-async def owner_keys(conn: asyncpg.Connection, area_id: int | None, agency_id: int | None) -> list[int]:
-    """An owner's audience in an event's area_ids: the area and all its ancestors (a camat hears the
-    kelurahan's posts), and the owning agency's key."""
-    keys = [a["id"] for a in await areas_db.chain(conn, area_id)] if area_id is not None else []
-    if agency_id is not None:
-        keys.append(agency_key(agency_id))
-    return keys
-
-
-async def _officials(conn: asyncpg.Connection, keys: Collection[int]) -> list[int]:
-    """Officials of these areas and (negative keys, kernel.owners.agency_key) agencies, as of now."""
-    areas = [k for k in keys if k > 0]
-    agencies = [-k for k in keys if k < 0]
-    found: list[int] = []
-    if areas:
-        found += await officials_db.officials_of(conn, areas)
-    if agencies:
-        found += await agencies_db.officials_of(conn, agencies)
-    return sorted(set(found))

@@ -24,11 +24,12 @@ from starlette.responses import JSONResponse
 
 from db import posts as posts_db
 from db import status as status_db
+from db.owners import owner_keys
 from feed.core.auth import User, current_user, require_user
 from feed.core.context import runtime_of
 from feed.core.endpoint import convert, json_body
 from feed.core.errors import ApiError, invalid, not_found
-from feed.core.outbox import emit, owner_keys
+from feed.core.outbox import emit
 from feed.core.parse import path_id, read_json
 from feed.core.privacy import visible_post, visible_to
 from feed.core.serialize import iso, photo_json, post_json
